@@ -1,0 +1,32 @@
+//! The `herald` command: parses arguments and hands them to the engine. Exit codes: 0 success,
+//! 1 problems found, 2 unusable input.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// herald: validate, diff and generate code for a catalog of versioned event schemas.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a catalog: its files, payload schemas, examples and cross-references; optionally
+    /// validate real events (NDJSON) against it.
+    Validate(commands::validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+    };
+    ExitCode::from(code)
+}

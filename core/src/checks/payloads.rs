@@ -1,0 +1,114 @@
+//! Payload schemas: a supported draft, valid against the draft's meta-schema, no endless
+//! recursion, and compilable. Produces the validators the other checks and `--events` use.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{Validators, describe_path};
+use crate::catalog::Catalog;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::schema::compile::{CatalogRetriever, compile};
+use crate::schema::draft::{self, Draft};
+use crate::schema::recursion::find_endless_recursion;
+use crate::schema::refs::SchemaDoc;
+
+pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validators {
+    let mut invalid_docs: HashSet<String> = HashSet::new();
+    for (path, doc) in catalog.schemas.docs() {
+        if !meta_check(catalog, doc, diagnostics) {
+            invalid_docs.insert(path.to_string());
+        }
+    }
+    let roots: Vec<_> = catalog
+        .events
+        .values()
+        .flatten()
+        .map(|version| version.payload_node())
+        .collect();
+    let mut endless_docs: HashSet<String> = HashSet::new();
+    for problem in find_endless_recursion(&catalog.schemas, &roots) {
+        endless_docs.insert(problem.at.doc.clone());
+        if let Some(doc) = catalog.schemas.doc(&problem.at.doc) {
+            let at = format!("{}{}/$ref", doc.root, problem.at.pointer);
+            diagnostics.push(
+                Diagnostic::new("ref::infinite-recursion", "recursive `$ref` that can never terminate")
+                    .at_value(&catalog.sources, doc.file, &at, "recursion closes here")
+                    .with_note(problem.reason),
+            );
+        }
+    }
+    let retriever = CatalogRetriever::new(&catalog.schemas);
+    let mut validators = Validators::new();
+    for version in catalog.events.values().flatten() {
+        let reachable = catalog.schemas.reachable_docs(&version.catalog_path);
+        if catalog.schemas.has_broken_refs_in(&reachable)
+            || reachable.iter().any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
+        {
+            continue;
+        }
+        let Ok(draft) = draft::detect(&version.raw.payload) else {
+            continue;
+        };
+        match compile(&catalog.schemas, &retriever, &version.catalog_path, draft) {
+            Ok(validator) => {
+                validators.insert(
+                    (version.raw.event.clone(), version.raw.version),
+                    Arc::new(validator),
+                );
+            }
+            Err(error) => diagnostics.push(
+                Diagnostic::new("schema::invalid", format!("the payload schema does not compile: {error}"))
+                    .at_key(&catalog.sources, version.file, "/payload", "this schema"),
+            ),
+        }
+    }
+    validators
+}
+
+/// Checks a document against its draft's meta-schema; false when it is unusable.
+fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics) -> bool {
+    let draft = match draft::detect(&doc.value) {
+        Ok(draft) => draft,
+        Err(uri) => {
+            diagnostics.push(
+                Diagnostic::new("schema::unknown-draft", format!("unknown `$schema`: {uri}"))
+                    .at_value(&catalog.sources, doc.file, &format!("{}/$schema", doc.root), "this draft")
+                    .with_help("use draft-04, -06, -07, 2019-09 or 2020-12 (the default when `$schema` is absent)"),
+            );
+            return false;
+        }
+    };
+    if !matches!(doc.value, Value::Object(_) | Value::Bool(_)) {
+        diagnostics.push(
+            Diagnostic::new("schema::invalid", "a schema must be an object or a boolean")
+                .at_value(&catalog.sources, doc.file, &doc.root, "not a schema"),
+        );
+        return false;
+    }
+    let validator = meta_validator(draft);
+    let mut valid = true;
+    for error in validator.iter_errors(&doc.value) {
+        valid = false;
+        let path = error.instance_path().as_str().to_string();
+        diagnostics.push(
+            Diagnostic::new(
+                "schema::invalid",
+                format!("invalid {} schema at {}: {error}", draft.name(), describe_path(&path)),
+            )
+            .at_value(&catalog.sources, doc.file, &format!("{}{path}", doc.root), "here"),
+        );
+    }
+    valid
+}
+
+fn meta_validator(draft: Draft) -> jsonschema::meta::MetaValidator<'static> {
+    match draft {
+        Draft::Draft4 => jsonschema::draft4::meta::validator(),
+        Draft::Draft6 => jsonschema::draft6::meta::validator(),
+        Draft::Draft7 => jsonschema::draft7::meta::validator(),
+        Draft::Draft201909 => jsonschema::draft201909::meta::validator(),
+        Draft::Draft202012 => jsonschema::draft202012::meta::validator(),
+    }
+}

@@ -1,0 +1,14 @@
+//! herald's engine: the event catalog model and its validation, and (in later modules) the
+//! compatibility engine and code generation. The `herald` binary is a thin door onto this.
+
+pub mod catalog;
+pub mod checks;
+pub mod diagnostics;
+pub mod events;
+pub mod names;
+pub mod schema;
+pub mod source;
+mod validate;
+pub mod yaml;
+
+pub use validate::{Validation, validate_catalog};

@@ -1,0 +1,55 @@
+//! The one module that talks to `serde_yaml`.
+//!
+//! serde_yaml is frozen upstream (0.9.34+deprecated); keeping every call behind this module
+//! means swapping it for a maintained parser touches one file.
+
+use serde_json::Value;
+
+/// A YAML syntax or type error with the byte offset where the parser stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// What the parser said, without its own "at line X column Y" suffix.
+    pub message: String,
+    /// Byte offset into the text, when the parser knows it.
+    pub offset: Option<usize>,
+}
+
+/// Parses one YAML document into a JSON value.
+///
+/// Mapping keys must be strings and values must be representable as JSON (no tags, no
+/// non-finite floats in the result), because everything herald reads is JSON Schema data.
+pub fn parse(text: &str) -> Result<Value, YamlError> {
+    serde_yaml::from_str::<Value>(text).map_err(|error| {
+        let offset = error.location().map(|location| location.index());
+        let mut message = error.to_string();
+        // serde_yaml appends " at line L column C"; the diagnostic shows the position itself.
+        if let Some(cut) = message.find(" at line ") {
+            message.truncate(cut);
+        }
+        YamlError { message, offset }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_mappings_into_json() {
+        let value = parse("a:\n  b: [1, two]\n").unwrap();
+        assert_eq!(value, serde_json::json!({"a": {"b": [1, "two"]}}));
+    }
+
+    #[test]
+    fn reports_offset_of_syntax_error() {
+        let error = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(error.offset.is_some());
+        assert!(!error.message.contains(" at line "));
+    }
+
+    #[test]
+    fn keeps_the_last_of_duplicate_keys() {
+        // serde_yaml lets the last duplicate win; the pointer index reports duplicates.
+        assert_eq!(parse("a: 1\na: 2\n").unwrap(), serde_json::json!({"a": 2}));
+    }
+}
