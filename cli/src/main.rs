@@ -1,6 +1,9 @@
 //! The `herald` command: parses arguments and hands them to the engine. Exit codes: 0 success,
 //! 1 problems found, 2 unusable input.
 
+// Library and binary code never unwraps what a user controls; tests may.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod commands;
 mod output;
 

@@ -12,7 +12,7 @@ use crate::output::{Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, Format};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The catalog directory (with herald.yaml).
-    #[arg(default_value = ".")]
+    #[arg(value_name = "CATALOG_DIR", default_value = ".")]
     catalog: PathBuf,
     /// Also validate real events: an NDJSON file of CloudEvents envelopes (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
@@ -60,7 +60,11 @@ pub fn run(args: Args) -> u8 {
             };
             print!(
                 "{}",
-                render_text(&validation.catalog.sources, &validation.diagnostics, options)
+                render_text(
+                    &validation.catalog.sources,
+                    &validation.diagnostics,
+                    options
+                )
             );
             if let Some(report) = &events {
                 print!("{}", report.render_text());

@@ -93,11 +93,10 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
         sources: SourceMap::default(),
         diagnostics: Diagnostics::default(),
     };
-    let manifest_text =
-        fs::read(&manifest_path).map_err(|source| UnusableCatalog::Unreadable {
-            path: display_path(root, MANIFEST_FILE),
-            source,
-        })?;
+    let manifest_text = fs::read(&manifest_path).map_err(|source| UnusableCatalog::Unreadable {
+        path: display_path(root, MANIFEST_FILE),
+        source,
+    })?;
     let manifest_file = loader.parse_bytes(MANIFEST_FILE, manifest_text);
     let manifest = manifest_file
         .value
@@ -105,9 +104,10 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
         .and_then(|value| loader.typed::<Manifest>(OwnSchema::Manifest, value, manifest_file.file))
         .map(|manifest| (manifest_file.file, manifest));
 
-    let events_dir = manifest
-        .as_ref()
-        .map_or_else(|| "events".to_string(), |(_, manifest)| manifest.events_dir.clone());
+    let events_dir = manifest.as_ref().map_or_else(
+        || "events".to_string(),
+        |(_, manifest)| manifest.events_dir.clone(),
+    );
     let mut events = Vec::new();
     let paths = loader.discover(&events_dir, manifest_file.file);
     for catalog_path in paths {
@@ -156,8 +156,12 @@ impl Loader {
     fn unreadable(&mut self, catalog_path: &str, why: &str) -> ParsedFile {
         let file = self.add(catalog_path, String::new());
         self.diagnostics.push(
-            Diagnostic::new("io::unreadable", format!("cannot read this file: {why}"))
-                .with_label(file, 0..0, None, ""),
+            Diagnostic::new("io::unreadable", format!("cannot read this file: {why}")).with_label(
+                file,
+                0..0,
+                None,
+                "",
+            ),
         );
         ParsedFile { file, value: None }
     }
@@ -165,25 +169,30 @@ impl Loader {
     fn add(&mut self, catalog_path: &str, text: String) -> FileId {
         let display = display_path(&self.root, catalog_path);
         let path = self.root.join(catalog_path);
-        self.sources
-            .add(SourceFile::new(display, catalog_path.to_string(), path, text))
+        self.sources.add(SourceFile::new(
+            display,
+            catalog_path.to_string(),
+            path,
+            text,
+        ))
     }
 
     /// Parses bytes already read from a catalog path.
     pub fn parse_bytes(&mut self, catalog_path: &str, bytes: Vec<u8>) -> ParsedFile {
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let at = error.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                let file = self.add(catalog_path, text);
-                self.diagnostics.push(
-                    Diagnostic::new("io::unreadable", "the file is not valid UTF-8")
-                        .with_label(file, at..at, None, "invalid byte here"),
-                );
-                return ParsedFile { file, value: None };
-            }
-        };
+        let text =
+            match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(error) => {
+                    let at = error.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                    let file = self.add(catalog_path, text);
+                    self.diagnostics.push(
+                        Diagnostic::new("io::unreadable", "the file is not valid UTF-8")
+                            .with_label(file, at..at, None, "invalid byte here"),
+                    );
+                    return ParsedFile { file, value: None };
+                }
+            };
         let is_json = catalog_path.ends_with(".json");
         let parsed = if is_json {
             parse_json(&text)
@@ -193,9 +202,15 @@ impl Loader {
         let file = self.add(catalog_path, text);
         for (pointer, span) in self.sources.get(file).index.duplicates().to_vec() {
             self.diagnostics.push(
-                Diagnostic::new("syntax::duplicate-key", format!("key `{}` appears twice in one mapping", last_token(&pointer)))
-                    .with_label(file, span, Some(&pointer), "second time here")
-                    .with_note("only one of the two values would be kept"),
+                Diagnostic::new(
+                    "syntax::duplicate-key",
+                    format!(
+                        "key `{}` appears twice in one mapping",
+                        last_token(&pointer)
+                    ),
+                )
+                .with_label(file, span, Some(&pointer), "second time here")
+                .with_note("only one of the two values would be kept"),
             );
         }
         match parsed {
@@ -204,18 +219,22 @@ impl Loader {
                 value: Some(value),
             },
             Err((message, offset)) => {
-                let code = if is_json { "syntax::json" } else { "syntax::yaml" };
+                let code = if is_json {
+                    "syntax::json"
+                } else {
+                    "syntax::yaml"
+                };
                 let at = offset.unwrap_or(0).min(self.sources.get(file).text.len());
                 let end = next_char_boundary(&self.sources.get(file).text, at);
-                self.diagnostics.push(
-                    Diagnostic::new(code, message).with_label(file, at..end, None, "here"),
-                );
+                self.diagnostics
+                    .push(Diagnostic::new(code, message).with_label(file, at..end, None, "here"));
                 ParsedFile { file, value: None }
             }
         }
     }
 
-    /// Checks a parsed value against herald's schema and converts it to its serde type.
+    /// Checks a parsed value against herald's schema and converts it to its serde type. A value
+    /// with schema errors is still converted when it can be, so cross-checks see it.
     fn typed<T: serde::de::DeserializeOwned>(
         &mut self,
         kind: OwnSchema,
@@ -223,16 +242,20 @@ impl Loader {
         file: FileId,
     ) -> Option<T> {
         let problems = own_schemas::check(kind, value, &self.sources, file);
-        if !problems.is_empty() {
-            self.diagnostics.extend(problems);
-            return None;
-        }
+        let reported = !problems.is_empty();
+        self.diagnostics.extend(problems);
         match serde_json::from_value::<T>(value.clone()) {
             Ok(typed) => Some(typed),
+            // The schema errors already say what is wrong; serde's message would repeat it.
+            Err(_) if reported => None,
             Err(error) => {
                 self.diagnostics.push(
-                    Diagnostic::new("catalog::schema", error.to_string())
-                        .at_value(&self.sources, file, "", ""),
+                    Diagnostic::new("catalog::schema", error.to_string()).at_value(
+                        &self.sources,
+                        file,
+                        "",
+                        "",
+                    ),
                 );
                 None
             }
@@ -253,7 +276,12 @@ impl Loader {
                     "catalog::no-events",
                     format!("no event files (*.yaml, *.yml, *.json) under `{events_dir}/`"),
                 )
-                .at_key(&self.sources, manifest, "/events_dir", "events are read from here")
+                .at_key(
+                    &self.sources,
+                    manifest,
+                    "/events_dir",
+                    "events are read from here",
+                )
                 .with_note("each event version is one file, e.g. events/order_placed/v1.yaml"),
             );
         }

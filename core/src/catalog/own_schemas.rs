@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Validator, ValidationError};
+use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
@@ -50,11 +50,13 @@ pub fn check(kind: OwnSchema, value: &Value, sources: &SourceMap, file: FileId) 
     let compiled = match compiled(kind) {
         Ok(compiled) => compiled,
         Err(error) => {
-            return vec![Diagnostic::new(
-                "catalog::schema",
-                format!("herald's own schema for this file does not compile: {error}"),
-            )
-            .at_value(sources, file, "", "")];
+            return vec![
+                Diagnostic::new(
+                    "catalog::schema",
+                    format!("herald's own schema for this file does not compile: {error}"),
+                )
+                .at_value(sources, file, "", ""),
+            ];
         }
     };
     compiled
@@ -76,25 +78,30 @@ fn to_diagnostic(
             let allowed = allowed_keys(error, schema);
             let key = unexpected.first().cloned().unwrap_or_default();
             let key_pointer = crate::source::pointer_join(&pointer, &key);
-            let mut diagnostic = Diagnostic::new("catalog::unknown-key", format!("unknown key `{key}`"))
-                .at_key(sources, file, &key_pointer, "not a key herald knows here");
+            let mut diagnostic = Diagnostic::new(
+                "catalog::unknown-key",
+                format!("unknown key `{key}`"),
+            )
+            .at_key(sources, file, &key_pointer, "not a key herald knows here");
             match did_you_mean(&key, &allowed) {
-                Some(suggestion) => diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                Some(suggestion) => {
+                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                }
                 None if !allowed.is_empty() => {
-                    diagnostic = diagnostic.with_note(format!("allowed keys: {}", allowed.join(", ")));
+                    diagnostic =
+                        diagnostic.with_note(format!("allowed keys: {}", allowed.join(", ")));
                 }
                 None => {}
             }
             diagnostic
         }
-        ValidationErrorKind::Required { .. } => Diagnostic::new("catalog::schema", error.to_string())
-            .at_key(sources, file, &pointer, "in this object"),
-        _ => Diagnostic::new("catalog::schema", error.to_string()).at_value(
-            sources,
-            file,
-            &pointer,
-            "",
-        ),
+        ValidationErrorKind::Required { .. } => Diagnostic::new(
+            "catalog::schema",
+            error.to_string(),
+        )
+        .at_key(sources, file, &pointer, "in this object"),
+        _ => Diagnostic::new("catalog::schema", error.to_string())
+            .at_value(sources, file, &pointer, ""),
     }
 }
 

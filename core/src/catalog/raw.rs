@@ -1,7 +1,9 @@
 //! The catalog's files as serde types, exactly as a user writes them.
 //!
 //! Files are first checked against herald's own JSON Schemas (`schemas/`), which give better
-//! messages; these types then carry the checked data into the model.
+//! messages and reject unknown keys; these types then carry the data into the model. They
+//! tolerate unknown keys on purpose: a file with a typo'd key still takes part in the
+//! cross-checks, so one run reports everything.
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -30,7 +32,6 @@ pub enum CompatibilityMode {
 
 /// `herald.yaml`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// The catalog's name.
     pub catalog: String,
@@ -54,7 +55,6 @@ fn default_events_dir() -> String {
 
 /// A service: what it produces, consumes, and which replicas it keeps.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Service {
     /// What the service does.
     #[serde(default)]
@@ -72,7 +72,6 @@ pub struct Service {
 
 /// A local table a consuming service keeps up to date from events.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Replica {
     /// What the table holds.
     #[serde(default)]
@@ -87,7 +86,6 @@ pub struct Replica {
 
 /// A replica column.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Column {
     /// The column's type.
     #[serde(rename = "type")]
@@ -134,7 +132,6 @@ impl ColumnType {
 
 /// How one event changes a replica's rows.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ApplyRule {
     /// What happens to the row.
     pub action: Action,
@@ -184,7 +181,6 @@ pub enum SetValue {
 
 /// One event version file.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EventVersionFile {
     /// The event's name.
     pub event: String,
@@ -230,7 +226,6 @@ pub enum Deprecation {
 
 /// An example payload.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Example {
     /// A short name.
     #[serde(default)]

@@ -17,7 +17,10 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
             Err(unreached) => {
                 let mut diagnostic = Diagnostic::new(
                     "catalog::key-missing",
-                    format!("the key `{key}` is not a property of the payload: no `{}`", unreached.missing),
+                    format!(
+                        "the key `{key}` is not a property of the payload: no `{}`",
+                        unreached.missing
+                    ),
                 )
                 .at_value(&catalog.sources, version.file, "/key", "key pointer");
                 if let Some(close) = did_you_mean(&unreached.missing, &unreached.known) {
@@ -35,14 +38,24 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
             ),
             Ok(reached) => {
                 if let Some(types) = &reached.types
-                    && types.iter().any(|kind| kind != "string" && kind != "integer")
+                    && types
+                        .iter()
+                        .any(|kind| kind != "string" && kind != "integer")
                 {
                     diagnostics.push(
                         Diagnostic::new(
                             "catalog::key-not-scalar",
-                            format!("the key `{key}` may be {}; keys must be strings or integers", types.join(" or ")),
+                            format!(
+                                "the key `{key}` may be {}; keys must be strings or integers",
+                                types.join(" or ")
+                            ),
                         )
-                        .at_value(&catalog.sources, version.file, "/key", "key pointer"),
+                        .at_value(
+                            &catalog.sources,
+                            version.file,
+                            "/key",
+                            "key pointer",
+                        ),
                     );
                 }
             }

@@ -73,7 +73,11 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
     for (_, doc) in catalog.schemas.docs() {
         let mut maps: Vec<(String, &'static str, Vec<Named>)> = Vec::new();
         all_subschemas(&doc.value, "", &mut |pointer, schema| {
-            for (keyword, kind) in [("properties", "property"), ("$defs", "definition"), ("definitions", "definition")] {
+            for (keyword, kind) in [
+                ("properties", "property"),
+                ("$defs", "definition"),
+                ("definitions", "definition"),
+            ] {
                 if let Some(Value::Object(entries)) = schema.get(keyword) {
                     let base = format!("{}{pointer}/{}", doc.root, keyword);
                     let names = entries
@@ -96,9 +100,18 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                         diagnostics.push(
                             Diagnostic::new(
                                 "names::keyword",
-                                format!("property `{}` is a Rust keyword; generated code calls it `{}`", named.name, field_name(&named.name)),
+                                format!(
+                                    "property `{}` is a Rust keyword; generated code calls it `{}`",
+                                    named.name,
+                                    field_name(&named.name)
+                                ),
                             )
-                            .at_key(&catalog.sources, named.file, &named.pointer, "keyword"),
+                            .at_key(
+                                &catalog.sources,
+                                named.file,
+                                &named.pointer,
+                                "keyword",
+                            ),
                         );
                     }
                 }
@@ -118,7 +131,10 @@ fn collisions(
 ) {
     let mut by_identifier: BTreeMap<String, Vec<&Named>> = BTreeMap::new();
     for named in names {
-        by_identifier.entry(convert(&named.name)).or_default().push(named);
+        by_identifier
+            .entry(convert(&named.name))
+            .or_default()
+            .push(named);
     }
     for (identifier, group) in by_identifier {
         if group.len() < 2 {
@@ -136,7 +152,12 @@ fn collisions(
                     ),
                 )
                 .at_key(&catalog.sources, other.file, &other.pointer, "this name")
-                .with_label(first.file, span, Some(&first.pointer), "collides with this one")
+                .with_label(
+                    first.file,
+                    span,
+                    Some(&first.pointer),
+                    "collides with this one",
+                )
                 .with_help("rename one of them"),
             );
         }

@@ -33,9 +33,12 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
         if let Some(doc) = catalog.schemas.doc(&problem.at.doc) {
             let at = format!("{}{}/$ref", doc.root, problem.at.pointer);
             diagnostics.push(
-                Diagnostic::new("ref::infinite-recursion", "recursive `$ref` that can never terminate")
-                    .at_value(&catalog.sources, doc.file, &at, "recursion closes here")
-                    .with_note(problem.reason),
+                Diagnostic::new(
+                    "ref::infinite-recursion",
+                    "recursive `$ref` that can never terminate",
+                )
+                .at_value(&catalog.sources, doc.file, &at, "recursion closes here")
+                .with_note(problem.reason),
             );
         }
     }
@@ -44,7 +47,9 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
     for version in catalog.events.values().flatten() {
         let reachable = catalog.schemas.reachable_docs(&version.catalog_path);
         if catalog.schemas.has_broken_refs_in(&reachable)
-            || reachable.iter().any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
+            || reachable
+                .iter()
+                .any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
         {
             continue;
         }
@@ -59,8 +64,11 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
                 );
             }
             Err(error) => diagnostics.push(
-                Diagnostic::new("schema::invalid", format!("the payload schema does not compile: {error}"))
-                    .at_key(&catalog.sources, version.file, "/payload", "this schema"),
+                Diagnostic::new(
+                    "schema::invalid",
+                    format!("the payload schema does not compile: {error}"),
+                )
+                .at_key(&catalog.sources, version.file, "/payload", "this schema"),
             ),
         }
     }
@@ -82,8 +90,12 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
     };
     if !matches!(doc.value, Value::Object(_) | Value::Bool(_)) {
         diagnostics.push(
-            Diagnostic::new("schema::invalid", "a schema must be an object or a boolean")
-                .at_value(&catalog.sources, doc.file, &doc.root, "not a schema"),
+            Diagnostic::new("schema::invalid", "a schema must be an object or a boolean").at_value(
+                &catalog.sources,
+                doc.file,
+                &doc.root,
+                "not a schema",
+            ),
         );
         return false;
     }
@@ -95,9 +107,18 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
         diagnostics.push(
             Diagnostic::new(
                 "schema::invalid",
-                format!("invalid {} schema at {}: {error}", draft.name(), describe_path(&path)),
+                format!(
+                    "invalid {} schema at {}: {error}",
+                    draft.name(),
+                    describe_path(&path)
+                ),
             )
-            .at_value(&catalog.sources, doc.file, &format!("{}{path}", doc.root), "here"),
+            .at_value(
+                &catalog.sources,
+                doc.file,
+                &format!("{}{path}", doc.root),
+                "here",
+            ),
         );
     }
     valid

@@ -28,19 +28,36 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
     };
     for (service_name, service) in &manifest.services {
         for (table, replica) in &service.replicas {
-            let pointer = pointer_join(&pointer_join(&pointer_join("/services", service_name), "replicas"), table);
+            let pointer = pointer_join(
+                &pointer_join(&pointer_join("/services", service_name), "replicas"),
+                table,
+            );
             let columns: Vec<String> = replica.columns.keys().cloned().collect();
             if !replica.columns.contains_key(&replica.key) {
                 context.push(
-                    Diagnostic::new("replica::key-column", format!("the key `{}` is not a column of `{table}`", replica.key))
-                        .at_value(&catalog.sources, *file, &format!("{pointer}/key"), "not a column"),
+                    Diagnostic::new(
+                        "replica::key-column",
+                        format!("the key `{}` is not a column of `{table}`", replica.key),
+                    )
+                    .at_value(
+                        &catalog.sources,
+                        *file,
+                        &format!("{pointer}/key"),
+                        "not a column",
+                    ),
                     did_you_mean(&replica.key, &columns),
                 );
             }
             for (event, rule) in &replica.apply {
                 let rule_pointer = pointer_join(&format!("{pointer}/apply"), event);
                 if !catalog.events.contains_key(event) {
-                    let diagnostic = super::services::unknown_event(catalog, *file, &rule_pointer, event, &event_names);
+                    let diagnostic = super::services::unknown_event(
+                        catalog,
+                        *file,
+                        &rule_pointer,
+                        event,
+                        &event_names,
+                    );
                     context.diagnostics.push(diagnostic);
                     continue;
                 }
@@ -81,28 +98,58 @@ impl Context<'_> {
             let at = pointer_join(&format!("{rule_pointer}/{list}"), column);
             match replica.columns.get(column) {
                 None => self.push(
-                    Diagnostic::new("replica::unknown-column", format!("`{column}` is not a column of this replica"))
-                        .at_key(&self.catalog.sources, self.file, &at, "unknown column"),
+                    Diagnostic::new(
+                        "replica::unknown-column",
+                        format!("`{column}` is not a column of this replica"),
+                    )
+                    .at_key(
+                        &self.catalog.sources,
+                        self.file,
+                        &at,
+                        "unknown column",
+                    ),
                     did_you_mean(column, &columns),
                 ),
                 Some(definition)
-                    if list != "set" && !matches!(definition.column_type, ColumnType::Integer | ColumnType::Number) =>
+                    if list != "set"
+                        && !matches!(
+                            definition.column_type,
+                            ColumnType::Integer | ColumnType::Number
+                        ) =>
                 {
                     self.diagnostics.push(
                         Diagnostic::new(
                             "replica::invalid-rule",
-                            format!("`{list}` needs a numeric column, but `{column}` is a {} column", definition.column_type.name()),
+                            format!(
+                                "`{list}` needs a numeric column, but `{column}` is a {} column",
+                                definition.column_type.name()
+                            ),
                         )
-                        .at_key(&self.catalog.sources, self.file, &at, "not numeric"),
+                        .at_key(
+                            &self.catalog.sources,
+                            self.file,
+                            &at,
+                            "not numeric",
+                        ),
                     );
                 }
                 Some(_) => {}
             }
         }
-        if rule.action == Action::Delete && !(rule.set.is_empty() && rule.add.is_empty() && rule.subtract.is_empty()) {
+        if rule.action == Action::Delete
+            && !(rule.set.is_empty() && rule.add.is_empty() && rule.subtract.is_empty())
+        {
             self.diagnostics.push(
-                Diagnostic::new("replica::invalid-rule", "a `delete` rule cannot also set columns")
-                    .at_value(&self.catalog.sources, self.file, &format!("{rule_pointer}/action"), "delete"),
+                Diagnostic::new(
+                    "replica::invalid-rule",
+                    "a `delete` rule cannot also set columns",
+                )
+                .at_value(
+                    &self.catalog.sources,
+                    self.file,
+                    &format!("{rule_pointer}/action"),
+                    "delete",
+                ),
             );
         }
         let Some(latest) = self.catalog.latest(event) else {
@@ -114,13 +161,26 @@ impl Context<'_> {
         }
         let mut base = vec![latest.payload_node()];
         if let Some(each) = &rule.each {
-            let Some(reached) = self.field(event, &base, each, &format!("{rule_pointer}/each")) else {
+            let Some(reached) = self.field(event, &base, each, &format!("{rule_pointer}/each"))
+            else {
                 return;
             };
-            if reached.types.as_ref().is_some_and(|types| !types.iter().any(|kind| kind == "array")) {
+            if reached
+                .types
+                .as_ref()
+                .is_some_and(|types| !types.iter().any(|kind| kind == "array"))
+            {
                 self.diagnostics.push(
-                    Diagnostic::new("replica::type-mismatch", format!("`each: {each}` must name an array"))
-                        .at_value(&self.catalog.sources, self.file, &format!("{rule_pointer}/each"), "not an array"),
+                    Diagnostic::new(
+                        "replica::type-mismatch",
+                        format!("`each: {each}` must name an array"),
+                    )
+                    .at_value(
+                        &self.catalog.sources,
+                        self.file,
+                        &format!("{rule_pointer}/each"),
+                        "not an array",
+                    ),
                 );
                 return;
             }
@@ -129,7 +189,12 @@ impl Context<'_> {
         if let Some(reached) = self.field(event, &base, &rule.key, &format!("{rule_pointer}/key"))
             && let Some(column) = replica.columns.get(&replica.key)
         {
-            self.check_type(column.column_type, &reached, &format!("{rule_pointer}/key"), &replica.key);
+            self.check_type(
+                column.column_type,
+                &reached,
+                &format!("{rule_pointer}/key"),
+                &replica.key,
+            );
         }
         for (column, value) in &rule.set {
             if let SetValue::Pointer(pointer) = value {
@@ -161,9 +226,17 @@ impl Context<'_> {
                 self.push(
                     Diagnostic::new(
                         "replica::unknown-field",
-                        format!("`{event}` (latest version) has no field `{pointer}`: no `{}`", unreached.missing),
+                        format!(
+                            "`{event}` (latest version) has no field `{pointer}`: no `{}`",
+                            unreached.missing
+                        ),
                     )
-                    .at_value(&self.catalog.sources, self.file, at, "read from the event"),
+                    .at_value(
+                        &self.catalog.sources,
+                        self.file,
+                        at,
+                        "read from the event",
+                    ),
                     close.as_deref(),
                 );
                 None
@@ -182,12 +255,20 @@ impl Context<'_> {
             ColumnType::Boolean => kind == "boolean",
             ColumnType::Json => true,
         };
-        let wrong: Vec<&str> = types.iter().map(String::as_str).filter(|kind| *kind != "null" && !fits(kind)).collect();
+        let wrong: Vec<&str> = types
+            .iter()
+            .map(String::as_str)
+            .filter(|kind| *kind != "null" && !fits(kind))
+            .collect();
         if !wrong.is_empty() {
             self.diagnostics.push(
                 Diagnostic::new(
                     "replica::type-mismatch",
-                    format!("column `{name}` is {} but the event's value may be {}", column.name(), wrong.join(" or ")),
+                    format!(
+                        "column `{name}` is {} but the event's value may be {}",
+                        column.name(),
+                        wrong.join(" or ")
+                    ),
                 )
                 .at_value(&self.catalog.sources, self.file, at, "this value"),
             );

@@ -13,7 +13,10 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
     let event_names: Vec<String> = catalog.events.keys().cloned().collect();
     for (service_name, service) in &manifest.services {
         let service_pointer = pointer_join("/services", service_name);
-        for (list, names) in [("produces", &service.produces), ("consumes", &service.consumes)] {
+        for (list, names) in [
+            ("produces", &service.produces),
+            ("consumes", &service.consumes),
+        ] {
             for (at, event) in names.iter().enumerate() {
                 if catalog.events.contains_key(event) {
                     continue;
@@ -38,7 +41,12 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                         "catalog::unknown-service",
                         format!("owner `{owner}` is not a service of the catalog"),
                     )
-                    .at_value(&catalog.sources, version.file, "/owner", "no such service");
+                    .at_value(
+                        &catalog.sources,
+                        version.file,
+                        "/owner",
+                        "no such service",
+                    );
                     if let Some(close) = did_you_mean(owner, &service_names) {
                         diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
                     }
@@ -48,7 +56,10 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                     diagnostics.push(
                         Diagnostic::new(
                             "catalog::owner-not-producer",
-                            format!("`{owner}` owns `{}` but does not list it under `produces`", version.raw.event),
+                            format!(
+                                "`{owner}` owns `{}` but does not list it under `produces`",
+                                version.raw.event
+                            ),
                         )
                         .at_value(&catalog.sources, version.file, "/owner", "the owner")
                         .at_key(
@@ -73,8 +84,11 @@ pub(super) fn unknown_event(
     event: &str,
     known: &[String],
 ) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new("catalog::unknown-event", format!("no event `{event}` in the catalog"))
-        .at_key(&catalog.sources, file, pointer, "unknown event");
+    let mut diagnostic = Diagnostic::new(
+        "catalog::unknown-event",
+        format!("no event `{event}` in the catalog"),
+    )
+    .at_key(&catalog.sources, file, pointer, "unknown event");
     if let Some(close) = did_you_mean(event, known) {
         diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
     }

@@ -44,9 +44,16 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                 diagnostics.push(
                     Diagnostic::new(
                         "catalog::version-file-mismatch",
-                        format!("the file is named for version {from_name} but defines version {number}"),
+                        format!(
+                            "the file is named for version {from_name} but defines version {number}"
+                        ),
                     )
-                    .at_value(&catalog.sources, version.file, "/version", "version inside the file"),
+                    .at_value(
+                        &catalog.sources,
+                        version.file,
+                        "/version",
+                        "version inside the file",
+                    ),
                 );
             }
         }

@@ -31,7 +31,12 @@ pub fn render_text(sources: &SourceMap, diagnostics: &Diagnostics, options: Text
         // Rendering only fails on spans outside the file, which the index never produces;
         // fall back to a plain line rather than lose the diagnostic.
         if term::emit_to_write_style(&mut buffer, &config, &files, &convert(diagnostic)).is_err() {
-            let plain = format!("{}[{}]: {}\n", severity_word(diagnostic.severity), diagnostic.code, diagnostic.message);
+            let plain = format!(
+                "{}[{}]: {}\n",
+                severity_word(diagnostic.severity),
+                diagnostic.code,
+                diagnostic.message
+            );
             // Writing into an in-memory buffer cannot fail.
             let _ = buffer.write_all(plain.as_bytes());
         }

@@ -58,7 +58,10 @@ impl<'a> Envelope<'a> {
 
 /// The event version: the `dataversion` extension attribute (a number or digits) when present,
 /// else the trailing `v<N>` (or `<N>`) segment of `dataschema`.
-pub fn version_of(dataversion: Option<&Value>, dataschema: Option<&str>) -> Result<u32, EnvelopeError> {
+pub fn version_of(
+    dataversion: Option<&Value>,
+    dataschema: Option<&str>,
+) -> Result<u32, EnvelopeError> {
     if let Some(value) = dataversion {
         let parsed = match value {
             Value::Number(number) => number.as_u64().and_then(|n| u32::try_from(n).ok()),
@@ -70,10 +73,7 @@ pub fn version_of(dataversion: Option<&Value>, dataschema: Option<&str>) -> Resu
     let Some(schema) = dataschema else {
         return Err(EnvelopeError::NoVersion("neither".to_string()));
     };
-    let last = schema
-        .rsplit(['/', '#', ':'])
-        .next()
-        .unwrap_or(schema);
+    let last = schema.rsplit(['/', '#', ':']).next().unwrap_or(schema);
     last.trim_start_matches(['v', 'V'])
         .parse()
         .map_err(|_| EnvelopeError::NoVersion(format!("dataschema {schema:?}")))
@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn reads_version_from_dataschema_or_dataversion() {
-        assert_eq!(version_of(None, Some("herald:webshop/OrderPlaced/v2")), Ok(2));
+        assert_eq!(
+            version_of(None, Some("herald:webshop/OrderPlaced/v2")),
+            Ok(2)
+        );
         assert_eq!(version_of(None, Some("https://x/order_placed/3")), Ok(3));
         assert_eq!(version_of(Some(&json!(4)), Some("ignored/v1")), Ok(4));
         assert_eq!(version_of(Some(&json!("v5")), None), Ok(5));
@@ -96,7 +99,8 @@ mod tests {
 
     #[test]
     fn parses_a_structured_mode_envelope() {
-        let line = br#"{"specversion":"1.0","type":"OrderPlaced","dataschema":"x/v2","data":{"a":1}}"#;
+        let line =
+            br#"{"specversion":"1.0","type":"OrderPlaced","dataschema":"x/v2","data":{"a":1}}"#;
         let envelope = Envelope::parse(line).unwrap();
         assert_eq!(envelope.event_type, "OrderPlaced");
         assert_eq!(envelope.version, 2);
@@ -105,11 +109,17 @@ mod tests {
 
     #[test]
     fn rejects_incomplete_envelopes() {
-        assert_eq!(Envelope::parse(br#"{"data":{}}"#).unwrap_err(), EnvelopeError::Missing("type"));
+        assert_eq!(
+            Envelope::parse(br#"{"data":{}}"#).unwrap_err(),
+            EnvelopeError::Missing("type")
+        );
         assert_eq!(
             Envelope::parse(br#"{"type":"A","dataversion":1}"#).unwrap_err(),
             EnvelopeError::Missing("data")
         );
-        assert!(matches!(Envelope::parse(b"{not json").unwrap_err(), EnvelopeError::Json(_)));
+        assert!(matches!(
+            Envelope::parse(b"{not json").unwrap_err(),
+            EnvelopeError::Json(_)
+        ));
     }
 }

@@ -74,7 +74,9 @@ impl ValidatorIndex {
                     .iter()
                     .map(|version| Slot {
                         version: version.raw.version,
-                        validator: validators.get(&(name.clone(), version.raw.version)).cloned(),
+                        validator: validators
+                            .get(&(name.clone(), version.raw.version))
+                            .cloned(),
                     })
                     .collect();
                 (name.clone(), slots)
@@ -88,7 +90,9 @@ impl ValidatorIndex {
             None => Lookup::UnknownEvent,
             Some(slots) => match slots.iter().find(|slot| slot.version == version) {
                 None => Lookup::UnknownVersion,
-                Some(Slot { validator: None, .. }) => Lookup::NotCompiled,
+                Some(Slot {
+                    validator: None, ..
+                }) => Lookup::NotCompiled,
                 Some(Slot {
                     validator: Some(validator),
                     ..
@@ -122,7 +126,12 @@ pub fn validate_events_path(
             path: shown.clone(),
             source,
         })?;
-        validate_events(BufReader::with_capacity(1 << 20, file), &index, &shown, options)
+        validate_events(
+            BufReader::with_capacity(1 << 20, file),
+            &index,
+            &shown,
+            options,
+        )
     }
 }
 
@@ -142,13 +151,14 @@ where
     let mut number: u64 = 0;
     loop {
         line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|source| EventsInputError::Read {
-                path: source_name.to_string(),
-                line: number,
-                source,
-            })?;
+        let read =
+            reader
+                .read_until(b'\n', &mut line)
+                .map_err(|source| EventsInputError::Read {
+                    path: source_name.to_string(),
+                    line: number,
+                    source,
+                })?;
         if read == 0 {
             break;
         }
@@ -165,7 +175,13 @@ fn check_line(line: &[u8], number: u64, index: &ValidatorIndex, report: &mut Eve
     let envelope = match Envelope::parse(line) {
         Ok(envelope) => envelope,
         Err(error) => {
-            report.fail(number, None, None, FailureKind::Envelope(error.to_string()), Vec::new());
+            report.fail(
+                number,
+                None,
+                None,
+                FailureKind::Envelope(error.to_string()),
+                Vec::new(),
+            );
             return;
         }
     };
@@ -177,19 +193,48 @@ fn check_line(line: &[u8], number: u64, index: &ValidatorIndex, report: &mut Eve
             } else {
                 let errors = validator
                     .iter_errors(&envelope.data)
-                    .map(|error| (error.instance_path().as_str().to_string(), error.to_string()))
+                    .map(|error| {
+                        (
+                            error.instance_path().as_str().to_string(),
+                            error.to_string(),
+                        )
+                    })
                     .collect();
-                report.fail(number, Some(event), Some(envelope.version), FailureKind::Invalid, errors);
+                report.fail(
+                    number,
+                    Some(event),
+                    Some(envelope.version),
+                    FailureKind::Invalid,
+                    errors,
+                );
             }
         }
         Lookup::UnknownEvent => {
-            report.fail(number, Some(event), Some(envelope.version), FailureKind::UnknownEvent, Vec::new());
+            report.fail(
+                number,
+                Some(event),
+                Some(envelope.version),
+                FailureKind::UnknownEvent,
+                Vec::new(),
+            );
         }
         Lookup::UnknownVersion => {
-            report.fail(number, Some(event), Some(envelope.version), FailureKind::UnknownVersion, Vec::new());
+            report.fail(
+                number,
+                Some(event),
+                Some(envelope.version),
+                FailureKind::UnknownVersion,
+                Vec::new(),
+            );
         }
         Lookup::NotCompiled => {
-            report.fail(number, Some(event), Some(envelope.version), FailureKind::SchemaUnusable, Vec::new());
+            report.fail(
+                number,
+                Some(event),
+                Some(envelope.version),
+                FailureKind::SchemaUnusable,
+                Vec::new(),
+            );
         }
     }
 }

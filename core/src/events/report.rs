@@ -1,6 +1,6 @@
 //! What `--events` found: counts per event type and version, and the first failures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
@@ -48,7 +48,10 @@ pub struct EventFailure {
 pub struct EventsReport {
     source: String,
     max_failures: usize,
-    counts: BTreeMap<(String, u32), VersionCounts>,
+    /// Counts per event, in first-seen order; `rows_by_event` finds a row without allocating.
+    rows: Vec<HashMap<u32, VersionCounts>>,
+    row_names: Vec<String>,
+    rows_by_event: HashMap<String, usize>,
     unusable: u64,
     failures: Vec<EventFailure>,
 }
@@ -59,7 +62,9 @@ impl EventsReport {
         EventsReport {
             source: source.to_string(),
             max_failures,
-            counts: BTreeMap::new(),
+            rows: Vec::new(),
+            row_names: Vec::new(),
+            rows_by_event: HashMap::new(),
             unusable: 0,
             failures: Vec::new(),
         }
@@ -95,21 +100,30 @@ impl EventsReport {
     }
 
     fn entry(&mut self, event: &str, version: u32) -> &mut VersionCounts {
-        // Look up by reference first: the common case allocates nothing.
-        if let Some(key) = self
-            .counts
-            .keys()
-            .find(|(name, number)| name == event && *number == version)
-            .cloned()
-        {
-            return self.counts.entry(key).or_default();
-        }
-        self.counts.entry((event.to_string(), version)).or_default()
+        let row = match self.rows_by_event.get(event) {
+            Some(&row) => row,
+            None => {
+                self.rows.push(HashMap::new());
+                self.row_names.push(event.to_string());
+                self.rows_by_event
+                    .insert(event.to_string(), self.rows.len() - 1);
+                self.rows.len() - 1
+            }
+        };
+        self.rows[row].entry(version).or_default()
     }
 
-    /// Counts per (event, version).
-    pub fn counts(&self) -> &BTreeMap<(String, u32), VersionCounts> {
-        &self.counts
+    /// Counts per (event, version), sorted.
+    pub fn counts(&self) -> BTreeMap<(String, u32), VersionCounts> {
+        self.row_names
+            .iter()
+            .zip(&self.rows)
+            .flat_map(|(event, versions)| {
+                versions
+                    .iter()
+                    .map(move |(version, counts)| ((event.clone(), *version), *counts))
+            })
+            .collect()
     }
 
     /// The failures kept in detail.
@@ -119,12 +133,21 @@ impl EventsReport {
 
     /// Valid events.
     pub fn valid(&self) -> u64 {
-        self.counts.values().map(|counts| counts.valid).sum()
+        self.rows
+            .iter()
+            .flat_map(HashMap::values)
+            .map(|counts| counts.valid)
+            .sum()
     }
 
     /// Failing events, unusable envelopes included.
     pub fn invalid(&self) -> u64 {
-        self.counts.values().map(|counts| counts.invalid).sum::<u64>() + self.unusable
+        self.rows
+            .iter()
+            .flat_map(HashMap::values)
+            .map(|counts| counts.invalid)
+            .sum::<u64>()
+            + self.unusable
     }
 
     /// Whether any event failed.
@@ -141,14 +164,17 @@ impl EventsReport {
             self.invalid(),
             self.source
         );
-        for ((event, version), counts) in &self.counts {
+        for ((event, version), counts) in &self.counts() {
             out.push_str(&format!(
                 "  {event} v{version}: {} valid, {} invalid\n",
                 counts.valid, counts.invalid
             ));
         }
         if self.unusable > 0 {
-            out.push_str(&format!("  (no usable envelope): {} invalid\n", self.unusable));
+            out.push_str(&format!(
+                "  (no usable envelope): {} invalid\n",
+                self.unusable
+            ));
         }
         if !self.failures.is_empty() {
             let shown = if (self.failures.len() as u64) < self.invalid() {
@@ -158,7 +184,12 @@ impl EventsReport {
             };
             out.push_str(&format!("{shown}:\n"));
             for failure in &self.failures {
-                out.push_str(&format!("  {}:{}: {}\n", self.source, failure.line, describe(failure)));
+                out.push_str(&format!(
+                    "  {}:{}: {}\n",
+                    self.source,
+                    failure.line,
+                    describe(failure)
+                ));
                 for (path, message) in &failure.errors {
                     let path = if path.is_empty() { "(root)" } else { path };
                     out.push_str(&format!("      at {path}: {message}\n"));
@@ -171,7 +202,7 @@ impl EventsReport {
     /// The report as JSON.
     pub fn to_json(&self) -> Value {
         let by_type: Vec<Value> = self
-            .counts
+            .counts()
             .iter()
             .map(|((event, version), counts)| {
                 json!({"type": event, "version": version, "valid": counts.valid, "invalid": counts.invalid})
@@ -210,7 +241,9 @@ fn describe(failure: &EventFailure) -> String {
         FailureKind::Envelope(why) => format!("unusable envelope: {why}"),
         FailureKind::UnknownEvent => format!("{name}: no such event in the catalog"),
         FailureKind::UnknownVersion => format!("{name}: the catalog has no such version"),
-        FailureKind::SchemaUnusable => format!("{name}: the payload schema has errors (see above), event not checked"),
+        FailureKind::SchemaUnusable => {
+            format!("{name}: the payload schema has errors (see above), event not checked")
+        }
         FailureKind::Invalid => format!("{name}: data does not match the payload schema"),
     }
 }

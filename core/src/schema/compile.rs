@@ -27,13 +27,16 @@ impl CatalogRetriever {
 }
 
 impl Retrieve for CatalogRetriever {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let text = uri.as_str();
         let address = text.split('#').next().unwrap_or(text);
-        self.documents
-            .get(address)
-            .cloned()
-            .ok_or_else(|| format!("`{address}` is not a schema in the catalog, and herald does not fetch schemas").into())
+        self.documents.get(address).cloned().ok_or_else(|| {
+            format!("`{address}` is not a schema in the catalog, and herald does not fetch schemas")
+                .into()
+        })
     }
 }
 

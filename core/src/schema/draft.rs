@@ -87,8 +87,14 @@ mod tests {
             ("http://json-schema.org/draft-04/schema#", Draft::Draft4),
             ("http://json-schema.org/draft-06/schema#", Draft::Draft6),
             ("http://json-schema.org/draft-07/schema", Draft::Draft7),
-            ("https://json-schema.org/draft/2019-09/schema", Draft::Draft201909),
-            ("https://json-schema.org/draft/2020-12/schema", Draft::Draft202012),
+            (
+                "https://json-schema.org/draft/2019-09/schema",
+                Draft::Draft201909,
+            ),
+            (
+                "https://json-schema.org/draft/2020-12/schema",
+                Draft::Draft202012,
+            ),
         ];
         for (uri, draft) in cases {
             assert_eq!(detect(&json!({"$schema": uri})), Ok(draft), "{uri}");

@@ -147,12 +147,22 @@ fn types_of(store: &SchemaStore, nodes: &[NodeRef]) -> Option<Vec<String>> {
     for node in nodes {
         let declared: Vec<String> = match store.node(node).and_then(|schema| schema.get("type")) {
             Some(Value::String(one)) => vec![one.clone()],
-            Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::Array(many)) => many
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             _ => continue,
         };
         result = Some(match result {
             None => declared,
-            Some(previous) => previous.into_iter().filter(|kind| declared.contains(kind) || (kind == "integer" && declared.contains(&"number".to_string()))).collect(),
+            Some(previous) => previous
+                .into_iter()
+                .filter(|kind| {
+                    declared.contains(kind)
+                        || (kind == "integer" && declared.contains(&"number".to_string()))
+                })
+                .collect(),
         });
     }
     result

@@ -119,7 +119,9 @@ impl Graph {
     }
 
     fn reaches(&self, from: &NodeRef, to: &NodeRef) -> bool {
-        self.search(from, to, |application| application != Application::Definition)
+        self.search(from, to, |application| {
+            application != Application::Definition
+        })
     }
 
     fn search(&self, from: &NodeRef, to: &NodeRef, follow: impl Fn(Application) -> bool) -> bool {
@@ -169,7 +171,12 @@ impl Graph {
     }
 }
 
-fn node_is_finite(node: &NodeRef, schema: &Value, store: &SchemaStore, finite: &HashSet<NodeRef>) -> bool {
+fn node_is_finite(
+    node: &NodeRef,
+    schema: &Value,
+    store: &SchemaStore,
+    finite: &HashSet<NodeRef>,
+) -> bool {
     let object = match schema {
         Value::Bool(accepts) => return *accepts,
         Value::Object(object) => object,
@@ -180,7 +187,10 @@ fn node_is_finite(node: &NodeRef, schema: &Value, store: &SchemaStore, finite: &
         pointer,
     };
     let holds = |keyword: &str| format!("{}/{}", node.pointer, keyword);
-    if store.target(node).is_some_and(|target| !finite.contains(target)) {
+    if store
+        .target(node)
+        .is_some_and(|target| !finite.contains(target))
+    {
         return false;
     }
     if let Some(Value::Array(all)) = object.get("allOf")
@@ -190,7 +200,8 @@ fn node_is_finite(node: &NodeRef, schema: &Value, store: &SchemaStore, finite: &
     }
     for keyword in ["anyOf", "oneOf"] {
         if let Some(Value::Array(options)) = object.get(keyword)
-            && !(0..options.len()).any(|at| finite.contains(&child(format!("{}/{at}", holds(keyword)))))
+            && !(0..options.len())
+                .any(|at| finite.contains(&child(format!("{}/{at}", holds(keyword)))))
         {
             return false;
         }
@@ -210,7 +221,11 @@ fn node_is_finite(node: &NodeRef, schema: &Value, store: &SchemaStore, finite: &
     })
 }
 
-fn object_is_finite(node: &NodeRef, object: &serde_json::Map<String, Value>, finite: &HashSet<NodeRef>) -> bool {
+fn object_is_finite(
+    node: &NodeRef,
+    object: &serde_json::Map<String, Value>,
+    finite: &HashSet<NodeRef>,
+) -> bool {
     let Some(Value::Array(required)) = object.get("required") else {
         return true;
     };
@@ -230,19 +245,34 @@ fn object_is_finite(node: &NodeRef, object: &serde_json::Map<String, Value>, fin
     })
 }
 
-fn array_is_finite(node: &NodeRef, object: &serde_json::Map<String, Value>, finite: &HashSet<NodeRef>) -> bool {
+fn array_is_finite(
+    node: &NodeRef,
+    object: &serde_json::Map<String, Value>,
+    finite: &HashSet<NodeRef>,
+) -> bool {
     let min_items = object.get("minItems").and_then(Value::as_u64).unwrap_or(0);
     if min_items == 0 {
         return true;
     }
-    let item = |pointer: String| finite.contains(&NodeRef {
-        doc: node.doc.clone(),
-        pointer,
-    });
-    match object.get("prefixItems").or_else(|| object.get("items").filter(|items| items.is_array())) {
-        Some(Value::Array(prefix)) => (0..prefix.len().min(usize::try_from(min_items).unwrap_or(usize::MAX)))
+    let item = |pointer: String| {
+        finite.contains(&NodeRef {
+            doc: node.doc.clone(),
+            pointer,
+        })
+    };
+    match object
+        .get("prefixItems")
+        .or_else(|| object.get("items").filter(|items| items.is_array()))
+    {
+        Some(Value::Array(prefix)) => (0..prefix
+            .len()
+            .min(usize::try_from(min_items).unwrap_or(usize::MAX)))
             .all(|at| {
-                let keyword = if object.contains_key("prefixItems") { "prefixItems" } else { "items" };
+                let keyword = if object.contains_key("prefixItems") {
+                    "prefixItems"
+                } else {
+                    "items"
+                };
                 item(format!("{}/{keyword}/{at}", node.pointer))
             }),
         _ => match object.get("items") {
@@ -261,19 +291,33 @@ mod tests {
 
     fn check(schema: Value) -> Vec<EndlessRecursion> {
         let mut store = SchemaStore::default();
-        store.add("s.yaml", SchemaDoc { file: FileId(0), root: String::new(), value: schema });
+        store.add(
+            "s.yaml",
+            SchemaDoc {
+                file: FileId(0),
+                root: String::new(),
+                value: schema,
+            },
+        );
         let mut loader = crate::catalog::load::Loader {
             root: std::path::PathBuf::from("."),
             sources: crate::source::SourceMap::default(),
             diagnostics: crate::diagnostics::Diagnostics::default(),
         };
         store.resolve_all(&mut loader);
-        find_endless_recursion(&store, &[NodeRef { doc: "s.yaml".into(), pointer: String::new() }])
+        find_endless_recursion(
+            &store,
+            &[NodeRef {
+                doc: "s.yaml".into(),
+                pointer: String::new(),
+            }],
+        )
     }
 
     #[test]
     fn pure_ref_cycle_never_terminates() {
-        let found = check(json!({"$ref": "#/$defs/a", "$defs": {"a": {"allOf": [{"$ref": "#/$defs/a"}]}}}));
+        let found =
+            check(json!({"$ref": "#/$defs/a", "$defs": {"a": {"allOf": [{"$ref": "#/$defs/a"}]}}}));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].at.pointer, "/$defs/a/allOf/0");
     }
@@ -291,14 +335,20 @@ mod tests {
 
     #[test]
     fn optional_recursion_is_fine() {
-        assert!(check(json!({
-            "type": "object",
-            "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}
-        })).is_empty());
-        assert!(check(json!({
-            "type": "object",
-            "required": ["next"],
-            "properties": {"next": {"anyOf": [{"type": "null"}, {"$ref": "#"}]}}
-        })).is_empty());
+        assert!(
+            check(json!({
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}
+            }))
+            .is_empty()
+        );
+        assert!(
+            check(json!({
+                "type": "object",
+                "required": ["next"],
+                "properties": {"next": {"anyOf": [{"type": "null"}, {"$ref": "#"}]}}
+            }))
+            .is_empty()
+        );
     }
 }

@@ -354,7 +354,11 @@ fn missing_pointer_message(doc: &Value, pointer: &str) -> String {
                 let hint = did_you_mean(&unescaped, &keys)
                     .map(|close| format!(" (did you mean `{close}`?)"))
                     .unwrap_or_default();
-                let place = if reached.is_empty() { "the document root".to_string() } else { format!("`{reached}`") };
+                let place = if reached.is_empty() {
+                    "the document root".to_string()
+                } else {
+                    format!("`{reached}`")
+                };
                 return format!("no `{unescaped}` under {place}{hint}");
             }
         }
@@ -367,7 +371,9 @@ fn has_scheme(reference: &str) -> bool {
         return false;
     };
     let mut chars = scheme.chars();
-    chars.next().is_some_and(|first| first.is_ascii_alphabetic())
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
@@ -402,9 +408,18 @@ mod tests {
     #[test]
     fn resolves_relative_and_root_paths() {
         let from = "events/order_placed/v1.yaml";
-        assert_eq!(resolve_path(from, "money.yaml").as_deref(), Some("events/order_placed/money.yaml"));
-        assert_eq!(resolve_path(from, "../../common/money.yaml").as_deref(), Some("common/money.yaml"));
-        assert_eq!(resolve_path(from, "/common/money.yaml").as_deref(), Some("common/money.yaml"));
+        assert_eq!(
+            resolve_path(from, "money.yaml").as_deref(),
+            Some("events/order_placed/money.yaml")
+        );
+        assert_eq!(
+            resolve_path(from, "../../common/money.yaml").as_deref(),
+            Some("common/money.yaml")
+        );
+        assert_eq!(
+            resolve_path(from, "/common/money.yaml").as_deref(),
+            Some("common/money.yaml")
+        );
         assert_eq!(resolve_path(from, "../../../etc/passwd"), None);
         assert_eq!(resolve_path(from, "/../x.yaml"), None);
     }
@@ -412,8 +427,14 @@ mod tests {
     #[test]
     fn resolves_pointers_and_anchors() {
         let doc = json!({"$defs": {"Money": {"$anchor": "money"}}});
-        assert_eq!(resolve_fragment(&doc, "/$defs/Money").as_deref(), Ok("/$defs/Money"));
-        assert_eq!(resolve_fragment(&doc, "money").as_deref(), Ok("/$defs/Money"));
+        assert_eq!(
+            resolve_fragment(&doc, "/$defs/Money").as_deref(),
+            Ok("/$defs/Money")
+        );
+        assert_eq!(
+            resolve_fragment(&doc, "money").as_deref(),
+            Ok("/$defs/Money")
+        );
         let missing = resolve_fragment(&doc, "/$defs/Mony").unwrap_err();
         assert!(missing.contains("did you mean `Money`"), "{missing}");
     }

@@ -114,11 +114,20 @@ mod tests {
             "$defs": {"x": {"type": "integer"}}
         });
         let mut seen = Vec::new();
-        all_subschemas(&schema, "", &mut |pointer, _| seen.push(pointer.to_string()));
+        all_subschemas(&schema, "", &mut |pointer, _| {
+            seen.push(pointer.to_string())
+        });
         seen.sort();
         assert_eq!(
             seen,
-            ["", "/$defs/x", "/allOf/0", "/dependencies/c", "/items/0", "/properties/a"]
+            [
+                "",
+                "/$defs/x",
+                "/allOf/0",
+                "/dependencies/c",
+                "/items/0",
+                "/properties/a"
+            ]
         );
     }
 }

@@ -60,8 +60,9 @@ impl SourceFile {
             .unwrap_or_else(|| self.fallback_span())
     }
 
+    /// The file's first character (not byte: the text may start with a multi-byte one).
     fn fallback_span(&self) -> Range<usize> {
-        0..self.text.len().min(1)
+        0..self.text.chars().next().map_or(0, char::len_utf8)
     }
 
     /// One-based line and column (in characters) of a byte offset.

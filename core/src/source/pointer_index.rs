@@ -171,10 +171,7 @@ impl CharOffsets {
     fn byte(&self, char_index: usize) -> usize {
         match &self.bytes_of_chars {
             None => char_index.min(self.len),
-            Some(table) => table
-                .get(char_index)
-                .copied()
-                .unwrap_or(self.len),
+            Some(table) => table.get(char_index).copied().unwrap_or(self.len),
         }
     }
 
@@ -189,7 +186,7 @@ impl CharOffsets {
 mod tests {
     use super::*;
 
-    fn slice<'a>(text: &'a str, range: Option<Range<usize>>) -> &'a str {
+    fn slice(text: &str, range: Option<Range<usize>>) -> &str {
         &text[range.expect("indexed")]
     }
 
