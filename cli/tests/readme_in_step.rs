@@ -30,3 +30,16 @@ fn readme_shows_the_top_level_help() {
 fn readme_shows_the_validate_help() {
     assert_eq!(readme_block("validate"), help(&["validate", "--help"]));
 }
+
+#[test]
+fn readme_lists_every_diagnostic_code() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md exists");
+    for code in herald_core::diagnostics::CODES {
+        assert!(
+            readme.contains(&format!("| `{}` | {}", code.id, code.summary)),
+            "README.md does not list `{}` with its summary",
+            code.id
+        );
+    }
+}

@@ -21,13 +21,25 @@ pub struct YamlError {
 pub fn parse(text: &str) -> Result<Value, YamlError> {
     serde_yaml::from_str::<Value>(text).map_err(|error| {
         let offset = error.location().map(|location| location.index());
-        let mut message = error.to_string();
-        // serde_yaml appends " at line L column C"; the diagnostic shows the position itself.
-        if let Some(cut) = message.find(" at line ") {
-            message.truncate(cut);
+        YamlError {
+            message: without_first_position(&error.to_string()),
+            offset,
         }
-        YamlError { message, offset }
     })
+}
+
+/// Drops the first " at line L column C" (the diagnostic shows that position itself) but keeps
+/// later context such as ", while parsing a flow sequence at line 8 column 13".
+fn without_first_position(message: &str) -> String {
+    let Some(start) = message.find(" at line ") else {
+        return message.to_string();
+    };
+    let rest = &message[start + " at line ".len()..];
+    let after_numbers = rest
+        .split_once(" column ")
+        .map(|(_, tail)| tail.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .unwrap_or("");
+    format!("{}{}", &message[..start], after_numbers)
 }
 
 #[cfg(test)]
@@ -44,7 +56,18 @@ mod tests {
     fn reports_offset_of_syntax_error() {
         let error = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(error.offset.is_some());
-        assert!(!error.message.contains(" at line "));
+        assert!(
+            error
+                .message
+                .contains("while parsing a flow sequence at line 1"),
+            "{}",
+            error.message
+        );
+        assert!(
+            !error
+                .message
+                .starts_with("did not find expected ',' or ']' at line")
+        );
     }
 
     #[test]

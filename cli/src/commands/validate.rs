@@ -32,10 +32,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let validation = match validate_catalog(&args.catalog) {
         Ok(validation) => validation,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_UNUSABLE;
-        }
+        Err(error) => return unusable(&args, &error.to_string()),
     };
     let catalog_failed = validation.diagnostics.has_errors();
     let events = match &args.events {
@@ -46,10 +43,7 @@ pub fn run(args: Args) -> u8 {
             };
             match validate_events_path(path, &validation.validators, &validation.catalog, options) {
                 Ok(report) => Some(report),
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return EXIT_UNUSABLE;
-                }
+                Err(error) => return unusable(&args, &error.to_string()),
             }
         }
     };
@@ -57,6 +51,7 @@ pub fn run(args: Args) -> u8 {
         Format::Text => {
             let options = TextOptions {
                 color: args.color.enabled(),
+                summary_prefix: if events.is_some() { "catalog: " } else { "" },
             };
             print!(
                 "{}",
@@ -76,6 +71,9 @@ pub fn run(args: Args) -> u8 {
                 && let Some(object) = json.as_object_mut()
             {
                 object.insert("events".to_string(), report.to_json());
+                if report.has_failures() {
+                    object.insert("valid".to_string(), serde_json::Value::Bool(false));
+                }
             }
             match serde_json::to_string_pretty(&json) {
                 Ok(text) => println!("{text}"),
@@ -92,4 +90,16 @@ pub fn run(args: Args) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// Reports unusable input on stderr (and as JSON on stdout with `--format json`): exit 2.
+fn unusable(args: &Args, message: &str) -> u8 {
+    eprintln!("error: {message}");
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::json!({"valid": false, "error": message, "exit_code": EXIT_UNUSABLE})
+        );
+    }
+    EXIT_UNUSABLE
 }

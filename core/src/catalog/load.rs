@@ -73,6 +73,9 @@ pub struct LoadedCatalog {
     pub manifest: Option<(FileId, Manifest)>,
     /// The event version files that parsed and matched herald's schema.
     pub events: Vec<LoadedEventVersion>,
+    /// Names of events with a file that could not be loaded, so other checks do not also call
+    /// them unknown.
+    pub unloadable_events: std::collections::BTreeSet<String>,
     /// The problems found while loading.
     pub diagnostics: Diagnostics,
 }
@@ -109,17 +112,28 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
         |(_, manifest)| manifest.events_dir.clone(),
     );
     let mut events = Vec::new();
+    let mut unloadable_events = std::collections::BTreeSet::new();
     let paths = loader.discover(&events_dir, manifest_file.file);
     for catalog_path in paths {
         let parsed = loader.read(&catalog_path);
-        if let Some(value) = &parsed.value
-            && let Some(raw) =
-                loader.typed::<EventVersionFile>(OwnSchema::EventVersion, value, parsed.file)
-        {
-            events.push(LoadedEventVersion {
+        let typed = parsed.value.as_ref().and_then(|value| {
+            loader.typed::<EventVersionFile>(OwnSchema::EventVersion, value, parsed.file)
+        });
+        match typed {
+            Some(raw) => events.push(LoadedEventVersion {
                 file: parsed.file,
                 raw,
-            });
+            }),
+            None => {
+                let named = parsed
+                    .value
+                    .as_ref()
+                    .and_then(|value| value.get("event"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let from_directory = catalog_path.rsplit('/').nth(1).map(crate::names::type_name);
+                unloadable_events.extend(named.into_iter().chain(from_directory));
+            }
         }
     }
     Ok(LoadedCatalog {
@@ -127,6 +141,7 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
         sources: loader.sources,
         manifest,
         events,
+        unloadable_events,
         diagnostics: loader.diagnostics,
     })
 }
@@ -212,6 +227,16 @@ impl Loader {
                 .with_label(file, span, Some(&pointer), "second time here")
                 .with_note("only one of the two values would be kept"),
             );
+            if let Some(first) = self.sources.get(file).index.key_span(&pointer)
+                && let Some(last) = self.diagnostics.last_mut()
+            {
+                last.labels.push(crate::diagnostics::Label {
+                    file,
+                    span: first,
+                    pointer: Some(pointer.clone()),
+                    message: "first time here".to_string(),
+                });
+            }
         }
         match parsed {
             Ok(value) => ParsedFile {
@@ -265,23 +290,49 @@ impl Loader {
     /// Lists the event files below `events_dir`, sorted, as catalog paths.
     fn discover(&mut self, events_dir: &str, manifest: FileId) -> Vec<String> {
         let mut found = Vec::new();
-        let start = self.root.join(events_dir);
+        let resolved = if Path::new(events_dir).is_absolute() {
+            None
+        } else {
+            crate::schema::refs::resolve_path(MANIFEST_FILE, events_dir)
+        };
+        let Some(events_dir) = resolved else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    "catalog::events-dir-outside",
+                    format!("`events_dir: {events_dir}` is outside the catalog"),
+                )
+                .at_value(
+                    &self.sources,
+                    manifest,
+                    "/events_dir",
+                    "must stay inside the catalog",
+                ),
+            );
+            return found;
+        };
+        let start = self.root.join(&events_dir);
         if start.is_dir() {
-            walk(&start, events_dir.trim_end_matches('/'), 0, &mut found);
+            walk(&start, &events_dir, 0, &mut found);
         }
         found.sort();
         if found.is_empty() {
+            let label = if self
+                .sources
+                .get(manifest)
+                .index
+                .key_span("/events_dir")
+                .is_some()
+            {
+                "events are read from here"
+            } else {
+                "no `events_dir` here, so events are read from `events/`"
+            };
             self.diagnostics.push(
                 Diagnostic::new(
                     "catalog::no-events",
                     format!("no event files (*.yaml, *.yml, *.json) under `{events_dir}/`"),
                 )
-                .at_key(
-                    &self.sources,
-                    manifest,
-                    "/events_dir",
-                    "events are read from here",
-                )
+                .at_key(&self.sources, manifest, "/events_dir", label)
                 .with_note("each event version is one file, e.g. events/order_placed/v1.yaml"),
             );
         }

@@ -44,6 +44,8 @@ pub struct Catalog {
     pub events: BTreeMap<String, Vec<EventVersion>>,
     /// Every schema document and where its `$ref`s lead.
     pub schemas: SchemaStore,
+    /// Events with a file that could not be loaded (already reported).
+    pub unloadable_events: std::collections::BTreeSet<String>,
 }
 
 impl Catalog {
@@ -73,6 +75,7 @@ pub fn open(root: &Path) -> Result<(Catalog, Diagnostics), UnusableCatalog> {
         sources,
         manifest,
         events,
+        unloadable_events,
         diagnostics,
     } = load_catalog(root)?;
     let mut loader = Loader {
@@ -116,6 +119,7 @@ pub fn open(root: &Path) -> Result<(Catalog, Diagnostics), UnusableCatalog> {
         manifest,
         events: grouped,
         schemas,
+        unloadable_events,
     };
     Ok((catalog, loader.diagnostics))
 }

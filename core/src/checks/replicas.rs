@@ -50,6 +50,9 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
             }
             for (event, rule) in &replica.apply {
                 let rule_pointer = pointer_join(&format!("{pointer}/apply"), event);
+                if catalog.unloadable_events.contains(event) {
+                    continue;
+                }
                 if !catalog.events.contains_key(event) {
                     let diagnostic = super::services::unknown_event(
                         catalog,

@@ -18,7 +18,7 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
             ("consumes", &service.consumes),
         ] {
             for (at, event) in names.iter().enumerate() {
-                if catalog.events.contains_key(event) {
+                if catalog.events.contains_key(event) || catalog.unloadable_events.contains(event) {
                     continue;
                 }
                 diagnostics.push(unknown_event(

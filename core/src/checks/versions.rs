@@ -6,9 +6,10 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 
 pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
     for (event, versions) in &catalog.events {
-        let mut expected = 1;
+        let mut expected: u64 = 1;
         for (at, version) in versions.iter().enumerate() {
             let number = version.raw.version;
+            let wide = u64::from(number);
             if at > 0 && versions[at - 1].raw.version == number {
                 let first = &versions[at - 1];
                 let span = catalog.sources.get(first.file).span_of_value("/version");
@@ -20,13 +21,13 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                     .at_value(&catalog.sources, version.file, "/version", "defined here")
                     .with_label(first.file, span, Some("/version"), "and here"),
                 );
-                continue;
-            }
-            if number != expected {
-                let missing = if number == expected + 1 {
+            } else if wide != expected {
+                let missing = if wide == 0 {
+                    "versions start at 1".to_string()
+                } else if wide == expected + 1 {
                     format!("version {expected} is missing")
                 } else {
-                    format!("versions {expected} to {} are missing", number - 1)
+                    format!("versions {expected} to {} are missing", wide - 1)
                 };
                 diagnostics.push(
                     Diagnostic::new(
@@ -37,7 +38,7 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) {
                     .with_note("versions run 1, 2, 3 ...; a published version is never deleted"),
                 );
             }
-            expected = number + 1;
+            expected = wide + 1;
             if let Some(from_name) = version_in_file_name(&version.catalog_path)
                 && from_name != number
             {

@@ -51,6 +51,10 @@ pub const CODES: &[Code] = &[
         "The file has a key herald does not know (often a typo).",
     ),
     error(
+        "catalog::events-dir-outside",
+        "The manifest's `events_dir` points outside the catalog.",
+    ),
+    error(
         "catalog::no-events",
         "The catalog's events directory is missing or holds no event files.",
     ),

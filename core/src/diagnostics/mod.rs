@@ -130,6 +130,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// The diagnostic recorded last, to add to it.
+    pub fn last_mut(&mut self) -> Option<&mut Diagnostic> {
+        self.items.last_mut()
+    }
+
     /// Every diagnostic, in the order recorded.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.items.iter()

@@ -16,6 +16,8 @@ use crate::source::{FileId, SourceMap};
 pub struct TextOptions {
     /// Emit ANSI colours.
     pub color: bool,
+    /// Put before the summary line, e.g. `catalog: ` when events are reported after it.
+    pub summary_prefix: &'static str,
 }
 
 /// Renders every diagnostic followed by a one-line summary.
@@ -42,6 +44,7 @@ pub fn render_text(sources: &SourceMap, diagnostics: &Diagnostics, options: Text
         }
     }
     let mut text = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    text.push_str(options.summary_prefix);
     text.push_str(&summary(diagnostics));
     text
 }

@@ -43,8 +43,15 @@ struct Raw<'a> {
 impl<'a> Envelope<'a> {
     /// Parses one NDJSON line.
     pub fn parse(line: &'a [u8]) -> Result<Self, EnvelopeError> {
-        let raw: Raw<'a> =
-            serde_json::from_slice(line).map_err(|error| EnvelopeError::Json(error.to_string()))?;
+        let raw: Raw<'a> = serde_json::from_slice(line).map_err(|error| {
+            // The line number is the file's; within one line only the column helps.
+            let message = error.to_string();
+            let message = match message.find(" at line ") {
+                Some(cut) => format!("{} (column {})", &message[..cut], error.column()),
+                None => message,
+            };
+            EnvelopeError::Json(message)
+        })?;
         let event_type = raw.event_type.ok_or(EnvelopeError::Missing("type"))?;
         let data = raw.data.ok_or(EnvelopeError::Missing("data"))?;
         let version = version_of(raw.dataversion.as_ref(), raw.dataschema.as_deref())?;

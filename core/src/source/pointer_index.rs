@@ -22,6 +22,7 @@ enum Frame {
         pointer: String,
         start: usize,
         key: Option<String>,
+        seen: std::collections::HashSet<String>,
     },
     Sequence {
         pointer: String,
@@ -49,14 +50,16 @@ impl PointerIndex {
                     }
                 }
                 Event::Scalar(value, ..) => {
-                    if let Some(Frame::Mapping { pointer, key, .. }) = stack.last_mut()
+                    if let Some(Frame::Mapping {
+                        pointer, key, seen, ..
+                    }) = stack.last_mut()
                         && key.is_none()
                     {
                         let child = crate::source::pointer_join(pointer, &value);
-                        if index.keys.contains_key(&child) {
-                            index.duplicates.push((child.clone(), range));
-                        } else {
+                        if seen.insert(value.to_string()) {
                             index.keys.insert(child.clone(), range);
+                        } else {
+                            index.duplicates.push((child.clone(), range));
                         }
                         *key = Some(child);
                         continue;
@@ -74,6 +77,7 @@ impl PointerIndex {
                         pointer,
                         start: range.start,
                         key: None,
+                        seen: std::collections::HashSet::new(),
                     });
                 }
                 Event::SequenceStart(..) => {
@@ -215,6 +219,12 @@ mod tests {
         assert_eq!(index.duplicates().len(), 1);
         assert_eq!(index.duplicates()[0].0, "/b/c");
         assert_eq!(&text[index.duplicates()[0].1.clone()], "c");
+    }
+
+    #[test]
+    fn same_key_in_sibling_mappings_is_no_duplicate() {
+        let index = PointerIndex::build("a: {type: x}\nb: {type: y}\n");
+        assert!(index.duplicates().is_empty());
     }
 
     #[test]
