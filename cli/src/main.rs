@@ -24,12 +24,16 @@ enum Command {
     /// Check a catalog: its files, payload schemas, examples and cross-references; optionally
     /// validate real events (NDJSON) against it.
     Validate(commands::validate::Args),
+    /// Compare two schema files: is NEW backward/forward/full compatible with OLD? Every
+    /// breaking change comes with a document that breaks.
+    Diff(commands::diff::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Validate(args) => commands::validate::run(args),
+        Command::Diff(args) => commands::diff::run(args),
     };
     ExitCode::from(code)
 }

@@ -44,3 +44,74 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: unusable input (no catalog, unreadable path, bad flags).
 pub const EXIT_UNUSABLE: u8 = 2;
+
+/// How a compatibility report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Renders a compatibility report.
+pub fn render_report(report: &herald_core::compat::report::Report, format: ReportFormat, color: bool) -> Result<String, String> {
+    use herald_core::compat::render;
+    Ok(match format {
+        ReportFormat::Text => render::render_text(report, color),
+        ReportFormat::Json => format!("{}\n", render::render_json(report)),
+    })
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// NEW reads what OLD wrote.
+    Backward,
+    /// OLD reads what NEW writes.
+    Forward,
+    /// Both.
+    Full,
+    /// Backward, against every earlier version.
+    BackwardTransitive,
+    /// Forward, against every earlier version.
+    ForwardTransitive,
+    /// Full, against every earlier version.
+    FullTransitive,
+    /// No check.
+    None,
+}
+
+impl From<ModeArg> for herald_core::compat::options::Mode {
+    fn from(mode: ModeArg) -> Self {
+        use herald_core::compat::options::Mode;
+        match mode {
+            ModeArg::Backward => Mode::Backward,
+            ModeArg::Forward => Mode::Forward,
+            ModeArg::Full => Mode::Full,
+            ModeArg::BackwardTransitive => Mode::BackwardTransitive,
+            ModeArg::ForwardTransitive => Mode::ForwardTransitive,
+            ModeArg::FullTransitive => Mode::FullTransitive,
+            ModeArg::None => Mode::None,
+        }
+    }
+}
+
+/// `--semantics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SemanticsArg {
+    /// Every document valid under the schema counts (open content models included).
+    Strict,
+    /// Producers write only declared properties; consumers ignore undeclared ones and fill defaults.
+    Tolerant,
+}
+
+impl From<SemanticsArg> for herald_core::compat::options::Semantics {
+    fn from(semantics: SemanticsArg) -> Self {
+        use herald_core::compat::options::Semantics;
+        match semantics {
+            SemanticsArg::Strict => Semantics::Strict,
+            SemanticsArg::Tolerant => Semantics::Tolerant,
+        }
+    }
+}

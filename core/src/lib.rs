@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod compat;
 pub mod diagnostics;
 pub mod events;
 pub mod names;

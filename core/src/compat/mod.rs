@@ -1,0 +1,20 @@
+//! The compatibility engine: decides whether every document one schema accepts is accepted by
+//! another (strict set inclusion, or herald's tolerant semantics), names each break with a
+//! rule, and proves it with a witness document checked by the `jsonschema` crate.
+
+pub mod conj;
+pub mod decimal;
+pub mod engine;
+pub mod facets;
+pub mod finding;
+pub mod options;
+pub mod rules;
+pub mod side;
+pub mod strings;
+pub mod compare;
+pub mod sample;
+pub mod witness;
+pub mod diff;
+pub mod input;
+pub mod report;
+pub mod render;

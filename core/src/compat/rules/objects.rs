@@ -1,0 +1,436 @@
+//! `properties`, `patternProperties`, `additionalProperties`, `required`, `minProperties`,
+//! `maxProperties`, `propertyNames`, `dependentRequired`/`dependencies`, `dependentSchemas`:
+//! rules `required-property-added`, `property-added-to-open-model`,
+//! `property-removed-from-closed-model`, `additional-properties-narrowed`,
+//! `min-properties-increased`, `max-properties-decreased`, `property-names-narrowed`,
+//! `dependent-required-added` and their mirrors. Property schemas are compared name by name.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::compat::conj::{Conj, types};
+use crate::compat::engine::Engine;
+use crate::compat::facets::{Facets, any_false};
+use crate::compat::finding::{Finding, Hint, Info, Seg};
+use crate::compat::options::Semantics;
+use crate::schema::Draft;
+use crate::schema::refs::NodeRef;
+
+const OBJECT_KEYWORDS: &[&str] = &[
+    "properties", "patternProperties", "additionalProperties", "required", "minProperties", "maxProperties",
+    "propertyNames", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
+];
+
+/// Checks the consumer's object keywords against the objects the producer may write.
+pub fn check(
+    engine: &mut Engine<'_, '_>,
+    producer: &Conj,
+    facets: &Facets,
+    consumer: &NodeRef,
+    object: &Map<String, Value>,
+    path: &mut Vec<Seg>,
+) {
+    if facets.types & types::OBJECT == 0 || !OBJECT_KEYWORDS.iter().any(|keyword| object.contains_key(*keyword)) {
+        return;
+    }
+    let wanted = Facets::of(engine.consumer, &Conj::of([consumer.clone()]));
+    let tolerant = engine.semantics == Semantics::Tolerant;
+    let first = producer.nodes().next().cloned();
+    let consumer_declared = wanted.declared_names();
+
+    // Every name either side declares.
+    let mut names: BTreeSet<String> = facets.declared_names();
+    names.extend(consumer_declared.iter().cloned());
+    for name in &names {
+        let (producer_schemas, producer_declared) = facets.property(engine.producer, name);
+        if any_false(engine.producer, &producer_schemas) || (tolerant && !producer_declared) {
+            continue;
+        }
+        let (consumer_schemas, declared_by_consumer) = wanted.property(engine.consumer, name);
+        if consumer_schemas.is_empty() || (tolerant && !declared_by_consumer) {
+            if !declared_by_consumer && facets.declared_names().contains(name) && !consumer_declared.contains(name) && !wanted.object.members.is_empty() {
+                engine.note(Info::new("property-removed", format!("`{name}` is no longer declared but still accepted"), first.clone(), consumer.clone(), path));
+            }
+            continue;
+        }
+        path.push(Seg::Key(name.clone()));
+        let producer_value = Conj::of(producer_schemas);
+        let found = engine.trial(|engine| {
+            for schema in &consumer_schemas {
+                engine.includes(&producer_value, schema, path);
+            }
+        });
+        let from_open_model = !producer_declared;
+        if found.is_empty() {
+            if from_open_model && consumer_declared.contains(name) {
+                engine.note(Info::new("property-added", format!("new property `{name}`"), first.clone(), consumer.clone(), path));
+            }
+        } else if from_open_model && consumer_declared.contains(name) {
+            engine.report(wrap(found, "property-added-to-open-model", format!(
+                "the producer's open model allows any `{name}`, and the consumer now declares `{name}` with a schema that rejects some of those values"
+            )));
+        } else if !declared_by_consumer && all_false(engine, &consumer_schemas) {
+            engine.report(wrap(found, "property-removed-from-closed-model", format!(
+                "`{name}` is no longer declared and undeclared properties are not allowed"
+            )));
+        } else {
+            for finding in found {
+                engine.report(finding);
+            }
+        }
+        path.pop();
+    }
+
+    check_other_names(engine, facets, &wanted, consumer, object, path, first.clone());
+    check_required(engine, producer, facets, &wanted, consumer, path, first.clone());
+    check_counts(engine, facets, &wanted, consumer, object, path, first.clone());
+    check_property_names(engine, facets, &wanted, consumer, path, first.clone());
+    check_dependencies(engine, producer, facets, &wanted, consumer, object, path, first);
+}
+
+fn all_false(engine: &Engine<'_, '_>, nodes: &[NodeRef]) -> bool {
+    !nodes.is_empty() && nodes.iter().all(|node| matches!(engine.consumer.value(node), Value::Bool(false)))
+}
+
+/// One finding for a group of inner ones, keeping their witness hints.
+fn wrap(found: Vec<Finding>, rule: &'static str, message: String) -> Finding {
+    let mut inner = found.into_iter();
+    let Some(head) = inner.next() else {
+        unreachable_finding()
+    };
+    let mut wrapped = Finding { rule, message, ..head };
+    wrapped.alternatives.extend(inner.map(|finding| (finding.path, finding.hint)));
+    wrapped
+}
+
+#[allow(clippy::panic)]
+fn unreachable_finding() -> ! {
+    panic!("wrap is only called with findings")
+}
+
+/// Undeclared names: the producer's `additionalProperties` against the consumer's.
+fn check_other_names(
+    engine: &mut Engine<'_, '_>,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    object: &Map<String, Value>,
+    path: &mut Vec<Seg>,
+    first: Option<NodeRef>,
+) {
+    if engine.semantics == Semantics::Tolerant {
+        // Producers emit only declared properties; consumers ignore undeclared ones.
+        return;
+    }
+    if facets.has_patterns() || wanted.has_patterns() {
+        let mine: BTreeSet<&String> = facets.object.members.iter().flat_map(|member| &member.patterns).collect();
+        let theirs: BTreeSet<&String> = wanted.object.members.iter().flat_map(|member| &member.patterns).collect();
+        if mine == theirs {
+            check_same_patterns(engine, facets, wanted, consumer, path);
+            return;
+        }
+    }
+    let producer_other = facets.other();
+    if any_false(engine.producer, &producer_other) {
+        return;
+    }
+    let mut consumer_other: Vec<NodeRef> = wanted.other();
+    if wanted.has_patterns() {
+        // Names matching the consumer's patterns get those schemas instead.
+        for member in &wanted.object.members {
+            for pattern in &member.patterns {
+                consumer_other.push(engine.consumer.child(&member.node, &["patternProperties", pattern]));
+            }
+        }
+    }
+    if consumer_other.is_empty() {
+        if object.contains_key("additionalProperties") {
+            return;
+        }
+        return;
+    }
+    let name = fresh_name(facets, wanted);
+    path.push(Seg::Key(name.clone()));
+    let producer_value = Conj::of(producer_other.clone());
+    let found = engine.trial(|engine| {
+        for schema in &consumer_other {
+            engine.includes(&producer_value, schema, path);
+        }
+    });
+    path.pop();
+    if !found.is_empty() {
+        let closed = all_false(engine, &consumer_other);
+        let message = if closed {
+            "undeclared properties are no longer allowed, and the producer's open model allows them".to_string()
+        } else {
+            "undeclared properties must match a narrower schema now".to_string()
+        };
+        let mut finding = wrap(found, "additional-properties-narrowed", message);
+        finding.consumer = consumer.clone();
+        if wanted.has_patterns() && !facets.has_patterns() {
+            finding.certainty = crate::compat::finding::Certainty::Broken;
+        }
+        engine.report(finding);
+    } else if !producer_other.is_empty() && object.contains_key("additionalProperties") && any_false(engine.producer, &producer_other) {
+        engine.note(Info::new("additional-properties-widened", "undeclared properties are accepted now", first, consumer.clone(), path));
+    }
+}
+
+/// Both sides have the same `patternProperties` keys: compare pattern by pattern (names that
+/// match several patterns get the conjunction on both sides, so this suffices), then the
+/// `additionalProperties` of names no pattern matches.
+fn check_same_patterns(engine: &mut Engine<'_, '_>, facets: &Facets, wanted: &Facets, consumer: &NodeRef, path: &mut Vec<Seg>) {
+    let patterns: BTreeSet<String> = facets.object.members.iter().flat_map(|member| member.patterns.iter().cloned()).collect();
+    let declared: BTreeSet<String> = facets.declared_names().union(&wanted.declared_names()).cloned().collect();
+    for pattern in &patterns {
+        let mine: Vec<NodeRef> = facets.object.members.iter().filter(|member| member.patterns.contains(pattern)).map(|member| engine.producer.child(&member.node, &["patternProperties", pattern])).collect();
+        let theirs: Vec<NodeRef> = wanted.object.members.iter().filter(|member| member.patterns.contains(pattern)).map(|member| engine.consumer.child(&member.node, &["patternProperties", pattern])).collect();
+        let name = engine
+            .consumer
+            .pattern(pattern)
+            .and_then(|compiled| match crate::compat::strings::search(&crate::compat::strings::StringSet { patterns: vec![&compiled], ..Default::default() }, &crate::compat::strings::Violation::None) {
+                crate::compat::strings::Search::Found(name) if !declared.contains(&name) => Some(name),
+                _ => None,
+            })
+            .unwrap_or_else(|| pattern.clone());
+        path.push(Seg::Key(name));
+        let producer_value = Conj::of(mine);
+        for schema in &theirs {
+            engine.includes(&producer_value, schema, path);
+        }
+        path.pop();
+    }
+    let mine: Vec<NodeRef> = facets.object.members.iter().filter_map(|member| member.additional.clone()).collect();
+    let theirs: Vec<NodeRef> = wanted.object.members.iter().filter_map(|member| member.additional.clone()).collect();
+    if theirs.is_empty() || any_false(engine.producer, &mine) {
+        return;
+    }
+    let name = (0..)
+        .map(|at| format!("extra{at}"))
+        .find(|name| !declared.contains(name) && !patterns.iter().any(|pattern| engine.consumer.regex(pattern).is_some_and(|regex| regex.is_match(name))))
+        .unwrap_or_else(|| "extra".to_string());
+    path.push(Seg::Key(name));
+    let producer_value = Conj::of(mine);
+    let found = engine.trial(|engine| {
+        for schema in &theirs {
+            engine.includes(&producer_value, schema, path);
+        }
+    });
+    path.pop();
+    if let Some(mut finding) = wrap_found(found, "additional-properties-narrowed", "undeclared properties that match no pattern must match a narrower schema now".to_string()) {
+        finding.consumer = consumer.clone();
+        engine.report(finding);
+    }
+}
+
+fn wrap_found(found: Vec<Finding>, rule: &'static str, message: String) -> Option<Finding> {
+    (!found.is_empty()).then(|| wrap(found, rule, message))
+}
+
+/// A property name neither side declares, for witnesses of undeclared properties.
+fn fresh_name(facets: &Facets, wanted: &Facets) -> String {
+    let taken: BTreeSet<String> = facets.declared_names().union(&wanted.declared_names()).cloned().collect();
+    (0..)
+        .map(|at| if at == 0 { "extra".to_string() } else { format!("extra{at}") })
+        .find(|name| !taken.contains(name))
+        .unwrap_or_else(|| "extra".to_string())
+}
+
+fn check_required(
+    engine: &mut Engine<'_, '_>,
+    producer: &Conj,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    path: &mut Vec<Seg>,
+    first: Option<NodeRef>,
+) {
+    let tolerant = engine.semantics == Semantics::Tolerant;
+    for name in &wanted.object.required {
+        if facets.object.required.contains(name) {
+            continue;
+        }
+        let (producer_schemas, _) = facets.property(engine.producer, name);
+        if tolerant && has_default(engine, consumer, name) {
+            continue;
+        }
+        let message = if any_false(engine.producer, &producer_schemas) {
+            format!("`{name}` is required now, and the producer may not even write it")
+        } else {
+            format!("`{name}` is required now; the producer may omit it")
+        };
+        let mut at = path.clone();
+        at.push(Seg::Key(name.clone()));
+        engine.report(Finding::broken("required-property-added", message, first.clone(), consumer.clone(), &at, Hint::Absent));
+    }
+    if engine.consumer.value(consumer).get("required").is_some() || engine.consumer.value(consumer).get("properties").is_some() {
+        for name in facets.object.required.difference(&wanted.object.required) {
+            let _ = producer;
+            engine.note(Info::new("required-property-removed", format!("`{name}` is no longer required"), first.clone(), consumer.clone(), path));
+        }
+    }
+}
+
+/// Whether the consumer declares a `default` for `name` (which its generated code fills).
+fn has_default(engine: &Engine<'_, '_>, consumer: &NodeRef, name: &str) -> bool {
+    let conj = crate::compat::conj::expand(engine.consumer, &Conj::of([consumer.clone()]));
+    conj.nodes().any(|node| {
+        engine
+            .consumer
+            .value(node)
+            .get("properties")
+            .and_then(|properties| properties.get(name))
+            .is_some_and(|schema| schema.get("default").is_some())
+    })
+}
+
+fn check_counts(
+    engine: &mut Engine<'_, '_>,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    object: &Map<String, Value>,
+    path: &mut Vec<Seg>,
+    first: Option<NodeRef>,
+) {
+    let have_min = facets.object.min_properties.max(facets.object.required.len() as u64);
+    if object.contains_key("minProperties") && have_min < wanted.object.min_properties {
+        engine.report(Finding::broken(
+            "min-properties-increased",
+            format!("objects need at least {} properties now; the producer may write {have_min}", wanted.object.min_properties),
+            first.clone(),
+            consumer.clone(),
+            path,
+            Hint::FewestProperties,
+        ));
+    }
+    if let Some(max) = wanted.object.max_properties
+        && object.contains_key("maxProperties")
+    {
+        let closed = facets.object.members.iter().any(|member| {
+            member.patterns.is_empty() && member.additional.as_ref().is_some_and(|node| matches!(engine.producer.value(node), Value::Bool(false)))
+        });
+        let have_max = match facets.object.max_properties {
+            Some(own) => Some(own),
+            None if closed => Some(facets.declared_names().len() as u64),
+            None => None,
+        };
+        if have_max.is_none_or(|have| have > max) {
+            engine.report(Finding::broken(
+                "max-properties-decreased",
+                format!("objects may have at most {max} properties now; the producer may write more"),
+                first,
+                consumer.clone(),
+                path,
+                Hint::MostProperties(max + 1),
+            ));
+        }
+    }
+}
+
+fn check_property_names(
+    engine: &mut Engine<'_, '_>,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    path: &mut Vec<Seg>,
+    first: Option<NodeRef>,
+) {
+    for names in &wanted.object.property_names {
+        // Declared names the producer may write must match.
+        for name in facets.declared_names() {
+            let (schemas, _) = facets.property(engine.producer, &name);
+            if any_false(engine.producer, &schemas) {
+                continue;
+            }
+            if engine.consumer.accepts(names, &Value::String(name.clone())) == Some(false) {
+                engine.report(Finding::broken(
+                    "property-names-narrowed",
+                    format!("the property name `{name}` is rejected by `propertyNames` now"),
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                    Hint::Sample,
+                ));
+            }
+        }
+        // Undeclared names: the producer's `propertyNames` (or any string) must be included.
+        if engine.semantics == Semantics::Tolerant || any_false(engine.producer, &facets.other()) && !facets.has_patterns() {
+            continue;
+        }
+        let producer_names = Conj::of(facets.object.property_names.clone()).restricted(types::STRING);
+        let found = engine.trial(|engine| engine.includes(&producer_names, names, &mut Vec::new()));
+        if let Some(finding) = found.into_iter().next() {
+            let hint = match finding.hint {
+                Hint::Value(Value::String(name)) => Hint::ExtraProperty(name),
+                _ => Hint::Sample,
+            };
+            let mut report = Finding::broken("property-names-narrowed", "property names must match `propertyNames` now; the producer may use others", first.clone(), consumer.clone(), path, hint);
+            report.certainty = finding.certainty;
+            engine.report(report);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_dependencies(
+    engine: &mut Engine<'_, '_>,
+    producer: &Conj,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    object: &Map<String, Value>,
+    path: &mut Vec<Seg>,
+    first: Option<NodeRef>,
+) {
+    for (name, needed) in &wanted.object.dependent_required {
+        let (schemas, _) = facets.property(engine.producer, name);
+        if facets.object.required.contains(name) && needed.iter().all(|other| facets.object.required.contains(other)) {
+            continue;
+        }
+        if any_false(engine.producer, &schemas) {
+            continue;
+        }
+        for other in needed {
+            let implied = facets.object.required.contains(other)
+                || facets.object.dependent_required.iter().any(|(own, list)| own == name && list.contains(other));
+            if !implied {
+                engine.report(Finding::broken(
+                    "dependent-required-added",
+                    format!("`{other}` is required whenever `{name}` is present now"),
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                    Hint::WithWithout(name.clone(), other.clone()),
+                ));
+            }
+        }
+    }
+    let keyword = if engine.consumer.draft(consumer) >= Draft::Draft201909 { "dependentSchemas" } else { "dependencies" };
+    if let Some(Value::Object(map)) = object.get(keyword) {
+        for (name, schema) in map {
+            if schema.is_array() {
+                continue;
+            }
+            let node = engine.consumer.child(consumer, &[keyword, name]);
+            // Sufficient: every producer object with `name` satisfies the schema, counting the
+            // producer's own dependency for `name`.
+            // Dependencies apply to objects only.
+            let mut with_own = producer.restricted(types::OBJECT);
+            for part in &producer.parts {
+                let own_keyword = if engine.producer.draft(&part.node) >= Draft::Draft201909 { "dependentSchemas" } else { "dependencies" };
+                if engine.producer.value(&part.node).get(own_keyword).and_then(|map| map.get(name)).is_some_and(|schema| !schema.is_array()) {
+                    with_own.parts.push(crate::compat::conj::Part { node: engine.producer.child(&part.node, &[own_keyword, name]), mask: 0 });
+                }
+            }
+            let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
+            if !found.is_empty() {
+                let mut finding = wrap(found, "breaking-change", format!("`{keyword}` of `{name}` constrains objects the producer may write"));
+                finding.certainty = crate::compat::finding::Certainty::Unproven;
+                finding.rule = "cannot-prove-compatible";
+                engine.report(finding);
+            }
+        }
+    }
+}
