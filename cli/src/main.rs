@@ -27,6 +27,11 @@ enum Command {
     /// Compare two schema files: is NEW backward/forward/full compatible with OLD? Every
     /// breaking change comes with a document that breaks.
     Diff(commands::diff::Args),
+    /// Check every event's versions under its compatibility mode, and optionally the catalog
+    /// against a baseline (git ref or directory).
+    Check(commands::check::Args),
+    /// Explain a compatibility rule or a diagnostic code.
+    Explain(commands::explain::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Explain(args) => commands::explain::run(args),
     };
     ExitCode::from(code)
 }

@@ -52,14 +52,30 @@ pub enum ReportFormat {
     Text,
     /// One JSON object.
     Json,
+    /// GitHub Actions annotations (`::error file=...,line=...::...`) on the schema files.
+    Github,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
+    /// JUnit XML: one test case per change, breaking ones failed.
+    Junit,
+    /// A Markdown summary for a pull-request comment.
+    Markdown,
 }
 
 /// Renders a compatibility report.
-pub fn render_report(report: &herald_core::compat::report::Report, format: ReportFormat, color: bool) -> Result<String, String> {
+pub fn render_report(
+    report: &herald_core::compat::report::Report,
+    format: ReportFormat,
+    color: bool,
+) -> Result<String, String> {
     use herald_core::compat::render;
     Ok(match format {
         ReportFormat::Text => render::render_text(report, color),
         ReportFormat::Json => format!("{}\n", render::render_json(report)),
+        ReportFormat::Github => render::render_github(report),
+        ReportFormat::Sarif => format!("{}\n", render::render_sarif(report)),
+        ReportFormat::Junit => render::render_junit(report),
+        ReportFormat::Markdown => render::render_markdown(report),
     })
 }
 

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use herald_core::compat::diff::diff;
 use herald_core::compat::input::{UnusableSchema, load_schema_file};
-use herald_core::compat::render::{render_json, render_text};
 use herald_core::diagnostics::{TextOptions, render_text as render_diagnostics};
 
-use crate::output::{Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, ReportFormat, SemanticsArg, ModeArg};
+use crate::output::{
+    Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, ModeArg, ReportFormat, SemanticsArg,
+};
 
 /// Arguments of `herald diff`.
 #[derive(Debug, clap::Args)]
@@ -48,19 +49,26 @@ pub fn run(args: Args) -> u8 {
             return EXIT_UNUSABLE;
         }
     }
-    if report.compatible { EXIT_OK } else { EXIT_PROBLEMS }
+    if report.compatible {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    }
 }
 
 fn unusable(error: &UnusableSchema, color: Color) -> u8 {
     eprintln!("error: {error}");
-    if let UnusableSchema::Invalid { diagnostics, sources, .. } = error {
-        let options = TextOptions { color: color.enabled(), ..TextOptions::default() };
+    if let UnusableSchema::Invalid {
+        diagnostics,
+        sources,
+        ..
+    } = error
+    {
+        let options = TextOptions {
+            color: color.enabled(),
+            ..TextOptions::default()
+        };
         eprint!("{}", render_diagnostics(sources, diagnostics, options));
     }
     EXIT_UNUSABLE
-}
-
-#[allow(dead_code)]
-fn _formats_are_rendered(report: &herald_core::compat::report::Report) -> (String, String) {
-    (render_json(report), render_text(report, false))
 }

@@ -1,4 +1,6 @@
 //! One file per subcommand.
 
+pub mod check;
 pub mod diff;
+pub mod explain;
 pub mod validate;

@@ -47,6 +47,24 @@ pub struct Manifest {
     /// The services, by name.
     #[serde(default)]
     pub services: IndexMap<String, Service>,
+    /// Compatibility findings that do not fail `herald check`.
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+}
+
+/// A compatibility finding `herald check` reports but does not fail on.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Ignore {
+    /// The rule ID.
+    pub rule: String,
+    /// Only for this event.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Only for the comparison introducing this version.
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// Why it is safe.
+    pub reason: String,
 }
 
 fn default_events_dir() -> String {

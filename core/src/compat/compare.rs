@@ -36,7 +36,12 @@ pub struct Change {
 }
 
 /// Compares `old` and `new` in `direction`: in backward, producers use OLD and consumers NEW.
-pub fn compare(old: &Side<'_>, new: &Side<'_>, direction: Direction, semantics: Semantics) -> Vec<Change> {
+pub fn compare(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    direction: Direction,
+    semantics: Semantics,
+) -> Vec<Change> {
     let (producer, consumer) = match direction {
         Direction::Backward => (old, new),
         Direction::Forward => (new, old),
@@ -54,10 +59,15 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, direction: Direction, semantics: 
         let (old_node, new_node) = place(finding.producer.clone(), Some(finding.consumer.clone()));
         let (rule, message, proven) = match (&witness, finding.certainty) {
             (Some(_), _) => (finding.rule, finding.message.clone(), true),
-            (None, Certainty::Unproven) if finding.rule == "cannot-prove-compatible" => (finding.rule, finding.message.clone(), false),
+            (None, Certainty::Unproven) if finding.rule == "cannot-prove-compatible" => {
+                (finding.rule, finding.message.clone(), false)
+            }
             (None, _) => (
                 "cannot-prove-compatible",
-                format!("{} (herald found no document that breaks, but could not prove that none does)", finding.message),
+                format!(
+                    "{} (herald found no document that breaks, but could not prove that none does)",
+                    finding.message
+                ),
                 false,
             ),
         };
@@ -82,7 +92,8 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, direction: Direction, semantics: 
             rule: "breaking-change",
             breaking: true,
             proven: true,
-            message: "a document the writer's schema accepts is rejected by the reader's".to_string(),
+            message: "a document the writer's schema accepts is rejected by the reader's"
+                .to_string(),
             direction,
             old_node,
             new_node,
@@ -110,7 +121,11 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, direction: Direction, semantics: 
 fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for finding in findings {
-        if !out.iter().any(|seen| seen.rule == finding.rule && seen.path == finding.path && seen.consumer == finding.consumer) {
+        if !out.iter().any(|seen| {
+            seen.rule == finding.rule
+                && seen.path == finding.path
+                && seen.consumer == finding.consumer
+        }) {
             out.push(finding);
         }
     }

@@ -56,7 +56,10 @@ pub mod types {
             Value::Null => NULL,
             Value::Bool(_) => BOOLEAN,
             Value::Number(number) => {
-                if number.is_i64() || number.is_u64() || number.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                if number.is_i64()
+                    || number.is_u64()
+                    || number.as_f64().is_some_and(|f| f.fract() == 0.0)
+                {
                     INTEGER
                 } else {
                     FRACTION
@@ -118,7 +121,10 @@ impl Conj {
     /// The conjunction of `nodes`.
     pub fn of(nodes: impl IntoIterator<Item = NodeRef>) -> Self {
         Conj {
-            parts: nodes.into_iter().map(|node| Part { node, mask: 0 }).collect(),
+            parts: nodes
+                .into_iter()
+                .map(|node| Part { node, mask: 0 })
+                .collect(),
             types: types::ALL,
         }
     }
@@ -210,8 +216,15 @@ pub fn split(side: &Side<'_>, conj: &Conj, limit: usize) -> Vec<Conj> {
                 vec![with_then, with_else]
             }
             _ => {
-                base.parts[at].mask |= if keyword == "anyOf" { MASK_ANY_OF } else { MASK_ONE_OF };
-                let count = value.get(keyword).and_then(Value::as_array).map_or(0, Vec::len);
+                base.parts[at].mask |= if keyword == "anyOf" {
+                    MASK_ANY_OF
+                } else {
+                    MASK_ONE_OF
+                };
+                let count = value
+                    .get(keyword)
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
                 (0..count)
                     .map(|branch| vec![side.child(&part.node, &[keyword, &branch.to_string()])])
                     .collect()
@@ -219,7 +232,8 @@ pub fn split(side: &Side<'_>, conj: &Conj, limit: usize) -> Vec<Conj> {
         };
         for branch in branches {
             let mut next = base.clone();
-            next.parts.extend(branch.into_iter().map(|node| Part { node, mask: 0 }));
+            next.parts
+                .extend(branch.into_iter().map(|node| Part { node, mask: 0 }));
             work.push(expand(side, &next));
         }
     }
@@ -236,7 +250,10 @@ fn first_disjunction(side: &Side<'_>, conj: &Conj) -> Option<(usize, &'static st
             Some((at, "anyOf"))
         } else if part.mask & MASK_ONE_OF == 0 && value.get("oneOf").is_some_and(Value::is_array) {
             Some((at, "oneOf"))
-        } else if part.mask & MASK_IF == 0 && value.get("if").is_some() && side.draft(&part.node) >= Draft::Draft7 {
+        } else if part.mask & MASK_IF == 0
+            && value.get("if").is_some()
+            && side.draft(&part.node) >= Draft::Draft7
+        {
             Some((at, "if"))
         } else {
             None

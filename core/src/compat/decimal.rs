@@ -32,7 +32,10 @@ impl Decimal {
         if negative {
             mantissa = -mantissa;
         }
-        Some(Decimal { mantissa, scale: u32::try_from(scale).ok()? })
+        Some(Decimal {
+            mantissa,
+            scale: u32::try_from(scale).ok()?,
+        })
     }
 
     /// Whether `self / divisor` is an integer. `None` when the numbers are out of range.
@@ -41,8 +44,12 @@ impl Decimal {
             return None;
         }
         let scale = self.scale.max(divisor.scale);
-        let a = self.mantissa.checked_mul(10i128.checked_pow(scale - self.scale)?)?;
-        let b = divisor.mantissa.checked_mul(10i128.checked_pow(scale - divisor.scale)?)?;
+        let a = self
+            .mantissa
+            .checked_mul(10i128.checked_pow(scale - self.scale)?)?;
+        let b = divisor
+            .mantissa
+            .checked_mul(10i128.checked_pow(scale - divisor.scale)?)?;
         Some(a % b == 0)
     }
 }

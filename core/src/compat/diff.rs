@@ -13,7 +13,14 @@ pub fn diff(old: &SchemaFile, new: &SchemaFile, mode: Mode, semantics: Semantics
     let mut changes = Vec::new();
     for direction in mode.directions() {
         let found = compare(&old_side, &new_side, *direction, semantics);
-        changes.extend(report_changes(found, &old.sources, &new.sources, |node| old.locate(node), |node| new.locate(node), None));
+        changes.extend(report_changes(
+            found,
+            &old.sources,
+            &new.sources,
+            |node| old.locate(node),
+            |node| new.locate(node),
+            None,
+        ));
     }
     Report::new(mode, semantics, changes)
 }

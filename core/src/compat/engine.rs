@@ -94,7 +94,12 @@ impl<'s, 'a> Engine<'s, 'a> {
     pub fn includes_conj(&mut self, producer: &Conj, consumer: &NodeRef, path: &mut Vec<Seg>) {
         self.steps += 1;
         if self.steps > STEP_BUDGET {
-            self.unproven(producer, consumer, path, "the schemas are too large to compare exhaustively");
+            self.unproven(
+                producer,
+                consumer,
+                path,
+                "the schemas are too large to compare exhaustively",
+            );
             return;
         }
         let mut key_nodes: Vec<NodeRef> = producer.nodes().cloned().collect();
@@ -118,7 +123,8 @@ impl<'s, 'a> Engine<'s, 'a> {
                 self.report(Finding {
                     rule: "value-forbidden",
                     certainty: Certainty::Broken,
-                    message: "the schema became `false`: no value is accepted here any more".to_string(),
+                    message: "the schema became `false`: no value is accepted here any more"
+                        .to_string(),
                     producer: producer.nodes().next().cloned(),
                     consumer: consumer.clone(),
                     path: path.clone(),
@@ -158,7 +164,10 @@ impl<'s, 'a> Engine<'s, 'a> {
         if contains_ref(wanted) {
             return false;
         }
-        producer.parts.iter().any(|part| part.mask == 0 && self.producer.value(&part.node) == wanted)
+        producer
+            .parts
+            .iter()
+            .any(|part| part.mask == 0 && self.producer.value(&part.node) == wanted)
     }
 
     /// Records that the engine could not settle a question (a break, unproven).
@@ -188,24 +197,34 @@ impl<'s, 'a> Engine<'s, 'a> {
             return true;
         }
         if let Some(values) = &mine.values {
-            return values.iter().all(|value| self.consumer.accepts(other, value) == Some(false));
+            return values
+                .iter()
+                .all(|value| self.consumer.accepts(other, value) == Some(false));
         }
         if let Some(values) = &theirs.values {
             let producer_nodes: Vec<NodeRef> = producer.nodes().cloned().collect();
             return values.iter().all(|value| {
-                producer_nodes.iter().any(|node| self.producer.accepts(node, value) == Some(false))
+                producer_nodes
+                    .iter()
+                    .any(|node| self.producer.accepts(node, value) == Some(false))
             });
         }
         // A discriminator: a property the producer always has, with values the other rejects.
         for name in &mine.object.required {
             let (schemas, _) = mine.property(self.producer, name);
-            let values = Facets::of(self.producer, &super::conj::expand(self.producer, &Conj::of(schemas))).values;
+            let values = Facets::of(
+                self.producer,
+                &super::conj::expand(self.producer, &Conj::of(schemas)),
+            )
+            .values;
             let (their_schemas, _) = theirs.property(self.consumer, name);
             if let Some(values) = values
                 && mine.types & !types::OBJECT == 0
                 && !their_schemas.is_empty()
                 && values.iter().all(|value| {
-                    their_schemas.iter().any(|node| self.consumer.accepts(node, value) == Some(false))
+                    their_schemas
+                        .iter()
+                        .any(|node| self.consumer.accepts(node, value) == Some(false))
                 })
             {
                 return true;
@@ -217,10 +236,12 @@ impl<'s, 'a> Engine<'s, 'a> {
 
 fn contains_ref(value: &Value) -> bool {
     match value {
-        Value::Object(object) => object.contains_key("$ref")
-            || object.contains_key("$dynamicRef")
-            || object.contains_key("$recursiveRef")
-            || object.values().any(contains_ref),
+        Value::Object(object) => {
+            object.contains_key("$ref")
+                || object.contains_key("$dynamicRef")
+                || object.contains_key("$recursiveRef")
+                || object.values().any(contains_ref)
+        }
         Value::Array(items) => items.iter().any(contains_ref),
         _ => false,
     }

@@ -159,7 +159,11 @@ impl Facets {
                 self.typed = true;
             }
             Some(Value::Array(names)) => {
-                self.types &= names.iter().filter_map(Value::as_str).map(types::of_name).fold(0, |a, b| a | b);
+                self.types &= names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(types::of_name)
+                    .fold(0, |a, b| a | b);
                 self.typed = true;
             }
             _ => {}
@@ -167,7 +171,10 @@ impl Facets {
         let mut limit = |values: Vec<Value>| {
             self.values = Some(match self.values.take() {
                 None => values,
-                Some(previous) => previous.into_iter().filter(|value| values.contains(value)).collect(),
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|value| values.contains(value))
+                    .collect(),
             });
         };
         if let Some(Value::Array(values)) = object.get("enum") {
@@ -187,18 +194,36 @@ impl Facets {
         let flag = |key: &str| object.get(key).and_then(Value::as_bool).unwrap_or(false);
         let (lower, upper) = if draft == Draft::Draft4 {
             (
-                number("minimum").map(|value| Bound { value, exclusive: flag("exclusiveMinimum") }),
-                number("maximum").map(|value| Bound { value, exclusive: flag("exclusiveMaximum") }),
+                number("minimum").map(|value| Bound {
+                    value,
+                    exclusive: flag("exclusiveMinimum"),
+                }),
+                number("maximum").map(|value| Bound {
+                    value,
+                    exclusive: flag("exclusiveMaximum"),
+                }),
             )
         } else {
             (
                 tighter_lower(
-                    number("minimum").map(|value| Bound { value, exclusive: false }),
-                    number("exclusiveMinimum").map(|value| Bound { value, exclusive: true }),
+                    number("minimum").map(|value| Bound {
+                        value,
+                        exclusive: false,
+                    }),
+                    number("exclusiveMinimum").map(|value| Bound {
+                        value,
+                        exclusive: true,
+                    }),
                 ),
                 tighter_upper(
-                    number("maximum").map(|value| Bound { value, exclusive: false }),
-                    number("exclusiveMaximum").map(|value| Bound { value, exclusive: true }),
+                    number("maximum").map(|value| Bound {
+                        value,
+                        exclusive: false,
+                    }),
+                    number("exclusiveMaximum").map(|value| Bound {
+                        value,
+                        exclusive: true,
+                    }),
                 ),
             )
         };
@@ -223,22 +248,39 @@ impl Facets {
         }
     }
 
-    fn read_array(&mut self, side: &Side<'_>, node: &NodeRef, object: &Map<String, Value>, draft: Draft) {
+    fn read_array(
+        &mut self,
+        side: &Side<'_>,
+        node: &NodeRef,
+        object: &Map<String, Value>,
+        draft: Draft,
+    ) {
         let mut member = ArrayMember::default();
-        let prefix_keyword = if draft >= Draft::Draft202012 { "prefixItems" } else { "items" };
+        let prefix_keyword = if draft >= Draft::Draft202012 {
+            "prefixItems"
+        } else {
+            "items"
+        };
         if let Some(Value::Array(prefix)) = object.get(prefix_keyword) {
             member.prefix = (0..prefix.len())
                 .map(|at| side.child(node, &[prefix_keyword, &at.to_string()]))
                 .collect();
         }
-        let rest_keyword = if draft >= Draft::Draft202012 || !object.get("items").is_some_and(Value::is_array) {
-            "items"
-        } else {
-            "additionalItems"
-        };
-        if object.get(rest_keyword).is_some_and(|rest| !rest.is_array()) {
+        let rest_keyword =
+            if draft >= Draft::Draft202012 || !object.get("items").is_some_and(Value::is_array) {
+                "items"
+            } else {
+                "additionalItems"
+            };
+        if object
+            .get(rest_keyword)
+            .is_some_and(|rest| !rest.is_array())
+        {
             member.rest = Some(side.child(node, &[rest_keyword]));
-        } else if draft >= Draft::Draft201909 && object.contains_key("unevaluatedItems") && !has_applicators(object) {
+        } else if draft >= Draft::Draft201909
+            && object.contains_key("unevaluatedItems")
+            && !has_applicators(object)
+        {
             // With no in-place applicator, "unevaluated" means "not covered by this node".
             member.rest = Some(side.child(node, &["unevaluatedItems"]));
         }
@@ -255,13 +297,32 @@ impl Facets {
             self.array.unique = true;
         }
         if object.contains_key("contains") && draft >= Draft::Draft6 {
-            let min = if draft >= Draft::Draft201909 { object.get("minContains").and_then(Value::as_u64).unwrap_or(1) } else { 1 };
-            let max = if draft >= Draft::Draft201909 { object.get("maxContains").and_then(Value::as_u64) } else { None };
-            self.array.contains.push((side.child(node, &["contains"]), min, max));
+            let min = if draft >= Draft::Draft201909 {
+                object
+                    .get("minContains")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+            } else {
+                1
+            };
+            let max = if draft >= Draft::Draft201909 {
+                object.get("maxContains").and_then(Value::as_u64)
+            } else {
+                None
+            };
+            self.array
+                .contains
+                .push((side.child(node, &["contains"]), min, max));
         }
     }
 
-    fn read_object(&mut self, side: &Side<'_>, node: &NodeRef, object: &Map<String, Value>, draft: Draft) {
+    fn read_object(
+        &mut self,
+        side: &Side<'_>,
+        node: &NodeRef,
+        object: &Map<String, Value>,
+        draft: Draft,
+    ) {
         let properties: Vec<String> = object
             .get("properties")
             .and_then(Value::as_object)
@@ -274,7 +335,10 @@ impl Facets {
             .unwrap_or_default();
         let additional = if object.contains_key("additionalProperties") {
             Some(side.child(node, &["additionalProperties"]))
-        } else if draft >= Draft::Draft201909 && object.contains_key("unevaluatedProperties") && !has_applicators(object) {
+        } else if draft >= Draft::Draft201909
+            && object.contains_key("unevaluatedProperties")
+            && !has_applicators(object)
+        {
             Some(side.child(node, &["unevaluatedProperties"]))
         } else {
             None
@@ -288,26 +352,40 @@ impl Facets {
             });
         }
         if let Some(Value::Array(required)) = object.get("required") {
-            self.object
-                .required
-                .extend(required.iter().filter_map(Value::as_str).map(str::to_string));
+            self.object.required.extend(
+                required
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string),
+            );
         }
         if let Some(min) = object.get("minProperties").and_then(Value::as_u64) {
             self.object.min_properties = self.object.min_properties.max(min);
         }
         if let Some(max) = object.get("maxProperties").and_then(Value::as_u64) {
-            self.object.max_properties = Some(self.object.max_properties.map_or(max, |old| old.min(max)));
+            self.object.max_properties =
+                Some(self.object.max_properties.map_or(max, |old| old.min(max)));
         }
         if object.contains_key("propertyNames") && draft >= Draft::Draft6 {
-            self.object.property_names.push(side.child(node, &["propertyNames"]));
+            self.object
+                .property_names
+                .push(side.child(node, &["propertyNames"]));
         }
-        let dependent = if draft >= Draft::Draft201909 { "dependentRequired" } else { "dependencies" };
+        let dependent = if draft >= Draft::Draft201909 {
+            "dependentRequired"
+        } else {
+            "dependencies"
+        };
         if let Some(Value::Object(map)) = object.get(dependent) {
             for (name, names) in map {
                 if let Value::Array(names) = names {
                     self.object.dependent_required.push((
                         name.clone(),
-                        names.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                        names
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect(),
                     ));
                 }
             }
@@ -325,7 +403,12 @@ impl Facets {
 
     /// The longest prefix any node declares.
     pub fn prefix_len(&self) -> usize {
-        self.array.members.iter().map(|member| member.prefix.len()).max().unwrap_or(0)
+        self.array
+            .members
+            .iter()
+            .map(|member| member.prefix.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// The schemas that apply to property `name`, and whether some node declares it by name
@@ -341,7 +424,10 @@ impl Facets {
                 declared = true;
             }
             for pattern in &member.patterns {
-                if side.regex(pattern).is_some_and(|regex| regex.is_match(name)) {
+                if side
+                    .regex(pattern)
+                    .is_some_and(|regex| regex.is_match(name))
+                {
                     schemas.push(side.child(&member.node, &["patternProperties", pattern]));
                     matched = true;
                     declared = true;
@@ -368,7 +454,10 @@ impl Facets {
 
     /// Whether any node has `patternProperties`.
     pub fn has_patterns(&self) -> bool {
-        self.object.members.iter().any(|member| !member.patterns.is_empty())
+        self.object
+            .members
+            .iter()
+            .any(|member| !member.patterns.is_empty())
     }
 
     /// The schemas of a property no node declares by name (over-approximated: a node with
@@ -386,19 +475,37 @@ impl Facets {
 /// Whether a schema object applies other schemas to the same instance, which would make
 /// `unevaluated*` depend on them.
 pub fn has_applicators(object: &Map<String, Value>) -> bool {
-    ["allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recursiveRef", "if", "dependentSchemas", "not"]
-        .iter()
-        .any(|keyword| object.contains_key(*keyword))
+    [
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "$ref",
+        "$dynamicRef",
+        "$recursiveRef",
+        "if",
+        "dependentSchemas",
+        "not",
+    ]
+    .iter()
+    .any(|keyword| object.contains_key(*keyword))
 }
 
 /// Whether any of `nodes` is the `false` schema.
 pub fn any_false(side: &Side<'_>, nodes: &[NodeRef]) -> bool {
-    nodes.iter().any(|node| matches!(side.value(node), Value::Bool(false)))
+    nodes
+        .iter()
+        .any(|node| matches!(side.value(node), Value::Bool(false)))
 }
 
 fn tighter_lower(a: Option<Bound>, b: Option<Bound>) -> Option<Bound> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if a.value > b.value || (a.value == b.value && a.exclusive) { a } else { b }),
+        (Some(a), Some(b)) => Some(
+            if a.value > b.value || (a.value == b.value && a.exclusive) {
+                a
+            } else {
+                b
+            },
+        ),
         (a, None) => a,
         (None, b) => b,
     }
@@ -406,7 +513,13 @@ fn tighter_lower(a: Option<Bound>, b: Option<Bound>) -> Option<Bound> {
 
 fn tighter_upper(a: Option<Bound>, b: Option<Bound>) -> Option<Bound> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if a.value < b.value || (a.value == b.value && a.exclusive) { a } else { b }),
+        (Some(a), Some(b)) => Some(
+            if a.value < b.value || (a.value == b.value && a.exclusive) {
+                a
+            } else {
+                b
+            },
+        ),
         (a, None) => a,
         (None, b) => b,
     }

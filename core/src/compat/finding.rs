@@ -121,7 +121,13 @@ impl Finding {
 
 impl Info {
     /// A compatible change at `path`.
-    pub fn new(rule: &'static str, message: impl Into<String>, producer: Option<NodeRef>, consumer: NodeRef, path: &[Seg]) -> Self {
+    pub fn new(
+        rule: &'static str,
+        message: impl Into<String>,
+        producer: Option<NodeRef>,
+        consumer: NodeRef,
+        path: &[Seg],
+    ) -> Self {
         Info {
             rule,
             message: message.into(),

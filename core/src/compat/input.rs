@@ -56,8 +56,14 @@ pub fn load_schema_file(path: &Path) -> Result<SchemaFile, UnusableSchema> {
     if !path.is_file() {
         return Err(UnusableSchema::Unreadable(shown));
     }
-    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let directory = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut loader = Loader {
         root: directory.to_path_buf(),
         sources: SourceMap::default(),
@@ -69,25 +75,44 @@ pub fn load_schema_file(path: &Path) -> Result<SchemaFile, UnusableSchema> {
     };
     let is_event_file = value.get("event").is_some() && value.get("payload").is_some();
     let (root, schema) = if is_event_file {
-        ("/payload".to_string(), value.get("payload").cloned().unwrap_or(Value::Bool(true)))
+        (
+            "/payload".to_string(),
+            value.get("payload").cloned().unwrap_or(Value::Bool(true)),
+        )
     } else {
         (String::new(), value)
     };
     if let Err(uri) = draft::detect(&schema) {
         loader.diagnostics.push(
-            Diagnostic::new("schema::unknown-draft", format!("unknown `$schema`: {uri}"))
-                .at_value(&loader.sources, parsed.file, &format!("{root}/$schema"), "this draft"),
+            Diagnostic::new("schema::unknown-draft", format!("unknown `$schema`: {uri}")).at_value(
+                &loader.sources,
+                parsed.file,
+                &format!("{root}/$schema"),
+                "this draft",
+            ),
         );
         return Err(invalid(shown, loader));
     }
     if !matches!(schema, Value::Object(_) | Value::Bool(_)) {
         loader.diagnostics.push(
-            Diagnostic::new("schema::invalid", "a schema must be an object or a boolean").at_value(&loader.sources, parsed.file, &root, "not a schema"),
+            Diagnostic::new("schema::invalid", "a schema must be an object or a boolean").at_value(
+                &loader.sources,
+                parsed.file,
+                &root,
+                "not a schema",
+            ),
         );
         return Err(invalid(shown, loader));
     }
     let mut store = SchemaStore::default();
-    store.add(&name, SchemaDoc { file: parsed.file, root, value: schema });
+    store.add(
+        &name,
+        SchemaDoc {
+            file: parsed.file,
+            root,
+            value: schema,
+        },
+    );
     store.resolve_all(&mut loader);
     if loader.diagnostics.has_errors() {
         return Err(invalid(shown, loader));
@@ -95,11 +120,18 @@ pub fn load_schema_file(path: &Path) -> Result<SchemaFile, UnusableSchema> {
     Ok(SchemaFile {
         sources: loader.sources,
         store,
-        root: NodeRef { doc: name, pointer: String::new() },
+        root: NodeRef {
+            doc: name,
+            pointer: String::new(),
+        },
         file: parsed.file,
     })
 }
 
 fn invalid(path: String, loader: Loader) -> UnusableSchema {
-    UnusableSchema::Invalid { path, diagnostics: loader.diagnostics, sources: loader.sources }
+    UnusableSchema::Invalid {
+        path,
+        diagnostics: loader.diagnostics,
+        sources: loader.sources,
+    }
 }

@@ -77,6 +77,9 @@ impl Mode {
 
     /// Whether the mode checks against every earlier version rather than the previous one.
     pub fn is_transitive(self) -> bool {
-        matches!(self, Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive)
+        matches!(
+            self,
+            Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
+        )
     }
 }

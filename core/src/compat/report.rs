@@ -52,6 +52,9 @@ pub struct ReportedChange {
     /// The reason given in herald.yaml, when the finding is ignored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
+    /// The event and the version the comparison introduces, for matching ignores.
+    #[serde(skip)]
+    pub event_version: Option<(String, u32)>,
 }
 
 /// The outcome of `herald diff` or `herald check`.
@@ -71,16 +74,39 @@ impl Report {
     /// A report over `changes`.
     pub fn new(mode: Mode, semantics: Semantics, mut changes: Vec<ReportedChange>) -> Self {
         changes.sort_by(|a, b| {
-            (!a.breaking, a.ignored.is_some(), &a.subject, a.direction, &a.instance_path, a.rule)
-                .cmp(&(!b.breaking, b.ignored.is_some(), &b.subject, b.direction, &b.instance_path, b.rule))
+            (
+                !a.breaking,
+                a.ignored.is_some(),
+                &a.subject,
+                a.direction,
+                &a.instance_path,
+                a.rule,
+            )
+                .cmp(&(
+                    !b.breaking,
+                    b.ignored.is_some(),
+                    &b.subject,
+                    b.direction,
+                    &b.instance_path,
+                    b.rule,
+                ))
         });
-        let compatible = !changes.iter().any(|change| change.breaking && change.ignored.is_none());
-        Report { compatible, mode: mode.name(), semantics: semantics.name(), changes }
+        let compatible = !changes
+            .iter()
+            .any(|change| change.breaking && change.ignored.is_none());
+        Report {
+            compatible,
+            mode: mode.name(),
+            semantics: semantics.name(),
+            changes,
+        }
     }
 
     /// The breaking changes not ignored.
     pub fn breaking(&self) -> impl Iterator<Item = &ReportedChange> {
-        self.changes.iter().filter(|change| change.breaking && change.ignored.is_none())
+        self.changes
+            .iter()
+            .filter(|change| change.breaking && change.ignored.is_none())
     }
 }
 
@@ -91,7 +117,11 @@ pub fn locate(sources: &SourceMap, file: FileId, file_pointer: &str) -> (String,
     let (line, column) = source.line_column(span.start);
     (
         format!("#{file_pointer}"),
-        Location { file: source.display.clone(), line, column },
+        Location {
+            file: source.display.clone(),
+            line,
+            column,
+        },
     )
 }
 
@@ -108,8 +138,16 @@ pub fn report_changes(
     changes
         .into_iter()
         .map(|change| {
-            let old = change.old_node.as_ref().and_then(&resolve_old).map(|(file, pointer)| locate(sources_old, file, &pointer));
-            let new = change.new_node.as_ref().and_then(&resolve_new).map(|(file, pointer)| locate(sources_new, file, &pointer));
+            let old = change
+                .old_node
+                .as_ref()
+                .and_then(&resolve_old)
+                .map(|(file, pointer)| locate(sources_old, file, &pointer));
+            let new = change
+                .new_node
+                .as_ref()
+                .and_then(&resolve_new)
+                .map(|(file, pointer)| locate(sources_new, file, &pointer));
             ReportedChange {
                 rule: change.rule,
                 severity: if change.breaking { "error" } else { "info" },
@@ -125,6 +163,7 @@ pub fn report_changes(
                 proven: change.proven,
                 subject: subject.clone(),
                 ignored: None,
+                event_version: None,
             }
         })
         .collect()

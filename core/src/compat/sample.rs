@@ -40,7 +40,9 @@ impl<'s, 'a> Sampler<'s, 'a> {
 
     fn accepted(&self, conj: &Conj, value: &Value) -> bool {
         types::of_value(value) & conj.types != 0
-            && conj.nodes().all(|node| self.side.accepts(node, value) != Some(false))
+            && conj
+                .nodes()
+                .all(|node| self.side.accepts(node, value) != Some(false))
     }
 
     fn sample_at(&self, conj: &Conj, variant: Variant, depth: usize) -> Option<Value> {
@@ -51,6 +53,20 @@ impl<'s, 'a> Sampler<'s, 'a> {
             let facets = Facets::of(self.side, &disjunct);
             if facets.unsatisfiable {
                 continue;
+            }
+            // The schema's own `default` and `examples` make the most readable documents.
+            let offered = disjunct.nodes().flat_map(|node| {
+                let value = self.side.value(node);
+                value.get("default").into_iter().chain(
+                    value
+                        .get("examples")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                )
+            });
+            if let Some(value) = offered.cloned().find(|value| self.accepted(conj, value)) {
+                return Some(value);
             }
             if let Some(values) = &facets.values {
                 if let Some(value) = values.iter().find(|value| self.accepted(conj, value)) {
@@ -69,7 +85,14 @@ impl<'s, 'a> Sampler<'s, 'a> {
         None
     }
 
-    fn of_type(&self, conj: &Conj, facets: &Facets, bits: u8, variant: Variant, depth: usize) -> Option<Value> {
+    fn of_type(
+        &self,
+        conj: &Conj,
+        facets: &Facets,
+        bits: u8,
+        variant: Variant,
+        depth: usize,
+    ) -> Option<Value> {
         match bits {
             types::NULL => Some(Value::Null),
             types::BOOLEAN => Some(Value::Bool(true)),
@@ -79,7 +102,11 @@ impl<'s, 'a> Sampler<'s, 'a> {
             types::ARRAY => {
                 let length = match variant {
                     Variant::Minimal => facets.array.min_items,
-                    Variant::Full => facets.array.min_items.max(1).min(facets.array.max_items.unwrap_or(1)),
+                    Variant::Full => facets
+                        .array
+                        .min_items
+                        .max(1)
+                        .min(facets.array.max_items.unwrap_or(1)),
                 };
                 self.array(facets, length, None, depth)
             }
@@ -89,16 +116,27 @@ impl<'s, 'a> Sampler<'s, 'a> {
     }
 
     fn string(&self, conj: &Conj, facets: &Facets) -> Option<Value> {
-        let formats: Vec<&str> = conj.nodes().filter_map(|node| self.side.value(node).get("format")).filter_map(Value::as_str).collect();
+        let formats: Vec<&str> = conj
+            .nodes()
+            .filter_map(|node| self.side.value(node).get("format"))
+            .filter_map(Value::as_str)
+            .collect();
         if facets.string.patterns.is_empty()
             && let Some(example) = formats.iter().find_map(|format| format_example(format))
         {
             let length = example.chars().count() as u64;
-            if length >= facets.string.min_length && facets.string.max_length.is_none_or(|max| length <= max) {
+            if length >= facets.string.min_length
+                && facets.string.max_length.is_none_or(|max| length <= max)
+            {
                 return Some(Value::String(example.to_string()));
             }
         }
-        let compiled: Vec<_> = facets.string.patterns.iter().filter_map(|text| self.side.pattern(text)).collect();
+        let compiled: Vec<_> = facets
+            .string
+            .patterns
+            .iter()
+            .filter_map(|text| self.side.pattern(text))
+            .collect();
         let set = StringSet {
             min_length: facets.string.min_length,
             max_length: facets.string.max_length,
@@ -110,7 +148,13 @@ impl<'s, 'a> Sampler<'s, 'a> {
         }
     }
 
-    fn array(&self, facets: &Facets, length: u64, forced: Option<(usize, Value)>, depth: usize) -> Option<Value> {
+    fn array(
+        &self,
+        facets: &Facets,
+        length: u64,
+        forced: Option<(usize, Value)>,
+        depth: usize,
+    ) -> Option<Value> {
         let mut items = Vec::new();
         for at in 0..length as usize {
             if let Some((index, value)) = &forced
@@ -123,7 +167,8 @@ impl<'s, 'a> Sampler<'s, 'a> {
             if any_false(self.side, &schemas) {
                 return None;
             }
-            let mut item = self.sample_at(&Conj::of(schemas.clone()), Variant::Minimal, depth + 1)?;
+            let mut item =
+                self.sample_at(&Conj::of(schemas.clone()), Variant::Minimal, depth + 1)?;
             if facets.array.unique && items.contains(&item) {
                 item = self.sample_at(&Conj::of(schemas), Variant::Full, depth + 1)?;
             }
@@ -132,7 +177,12 @@ impl<'s, 'a> Sampler<'s, 'a> {
         Some(Value::Array(items))
     }
 
-    fn object(&self, facets: &Facets, variant: Variant, depth: usize) -> Option<Map<String, Value>> {
+    fn object(
+        &self,
+        facets: &Facets,
+        variant: Variant,
+        depth: usize,
+    ) -> Option<Map<String, Value>> {
         let mut names: Vec<String> = facets.object.required.iter().cloned().collect();
         if variant == Variant::Full {
             names.extend(facets.declared_names());
@@ -163,7 +213,10 @@ impl<'s, 'a> Sampler<'s, 'a> {
                 for other in needed {
                     if !object.contains_key(other) {
                         let (schemas, _) = facets.property(self.side, other);
-                        object.insert(other.clone(), self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?);
+                        object.insert(
+                            other.clone(),
+                            self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?,
+                        );
                     }
                 }
             }
@@ -198,7 +251,14 @@ impl<'s, 'a> Sampler<'s, 'a> {
         self.with_at(conj, path, hint, variant, 0)
     }
 
-    fn with_at(&self, conj: &Conj, path: &[Seg], hint: &Hint, variant: Variant, depth: usize) -> Option<Value> {
+    fn with_at(
+        &self,
+        conj: &Conj,
+        path: &[Seg],
+        hint: &Hint,
+        variant: Variant,
+        depth: usize,
+    ) -> Option<Value> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -222,7 +282,9 @@ impl<'s, 'a> Sampler<'s, 'a> {
                         object.remove(name);
                     } else {
                         let (schemas, _) = facets.property(self.side, name);
-                        let Some(value) = self.with_at(&Conj::of(schemas), rest, hint, variant, depth + 1) else {
+                        let Some(value) =
+                            self.with_at(&Conj::of(schemas), rest, hint, variant, depth + 1)
+                        else {
                             continue;
                         };
                         object.insert(name.clone(), value);
@@ -233,7 +295,9 @@ impl<'s, 'a> Sampler<'s, 'a> {
                     if facets.types & types::ARRAY == 0 {
                         continue;
                     }
-                    let Some(value) = self.with_at(&Conj::of(facets.item(*at)), rest, hint, variant, depth + 1) else {
+                    let Some(value) =
+                        self.with_at(&Conj::of(facets.item(*at)), rest, hint, variant, depth + 1)
+                    else {
                         continue;
                     };
                     let length = facets.array.min_items.max(*at as u64 + 1);
@@ -253,14 +317,30 @@ impl<'s, 'a> Sampler<'s, 'a> {
             Hint::Value(value) => Some(value.clone()),
             Hint::Absent | Hint::Sample => self.sample_at(conj, variant, depth),
             Hint::OfType(bits) => {
-                let parts = [types::NULL, types::BOOLEAN, types::INTEGER, types::FRACTION, types::STRING, types::OBJECT, types::ARRAY];
+                let parts = [
+                    types::NULL,
+                    types::BOOLEAN,
+                    types::INTEGER,
+                    types::FRACTION,
+                    types::STRING,
+                    types::OBJECT,
+                    types::ARRAY,
+                ];
                 parts
                     .into_iter()
                     .filter(|part| bits & part != 0)
                     .find_map(|part| self.sample_at(&conj.restricted(part), variant, depth))
             }
             Hint::NotIn(values) => {
-                let parts = [types::STRING, types::INTEGER, types::FRACTION, types::BOOLEAN, types::NULL, types::OBJECT, types::ARRAY];
+                let parts = [
+                    types::STRING,
+                    types::INTEGER,
+                    types::FRACTION,
+                    types::BOOLEAN,
+                    types::NULL,
+                    types::OBJECT,
+                    types::ARRAY,
+                ];
                 for part in parts {
                     let restricted = conj.restricted(part);
                     for variant in [Variant::Minimal, Variant::Full] {
@@ -284,17 +364,27 @@ impl<'s, 'a> Sampler<'s, 'a> {
                 }
                 None
             }
-            Hint::ArrayOfLength(length) => self.each_facets(conj, |facets| self.array(facets, *length, None, depth)),
+            Hint::ArrayOfLength(length) => {
+                self.each_facets(conj, |facets| self.array(facets, *length, None, depth))
+            }
             Hint::DuplicateItems => self.each_facets(conj, |facets| {
                 let length = facets.array.min_items.max(2);
-                let first = self.sample_at(&Conj::of(facets.item(0)), Variant::Minimal, depth + 1)?;
+                let first =
+                    self.sample_at(&Conj::of(facets.item(0)), Variant::Minimal, depth + 1)?;
                 let mut items = vec![first.clone(); 2];
                 for at in 2..length as usize {
-                    items.push(self.sample_at(&Conj::of(facets.item(at)), Variant::Minimal, depth + 1)?);
+                    items.push(self.sample_at(
+                        &Conj::of(facets.item(at)),
+                        Variant::Minimal,
+                        depth + 1,
+                    )?);
                 }
                 Some(Value::Array(items))
             }),
-            Hint::FewestProperties => self.each_facets(conj, |facets| self.object(facets, Variant::Minimal, depth).map(Value::Object)),
+            Hint::FewestProperties => self.each_facets(conj, |facets| {
+                self.object(facets, Variant::Minimal, depth)
+                    .map(Value::Object)
+            }),
             Hint::MostProperties(count) => self.each_facets(conj, |facets| {
                 let mut object = self.object(facets, Variant::Full, depth)?;
                 self.fill_to(facets, &mut object, *count, depth);
@@ -303,13 +393,19 @@ impl<'s, 'a> Sampler<'s, 'a> {
             Hint::ExtraProperty(name) => self.each_facets(conj, |facets| {
                 let mut object = self.object(facets, Variant::Minimal, depth)?;
                 let (schemas, _) = facets.property(self.side, name);
-                object.insert(name.clone(), self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?);
+                object.insert(
+                    name.clone(),
+                    self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?,
+                );
                 Some(Value::Object(object))
             }),
             Hint::WithWithout(with, without) => self.each_facets(conj, |facets| {
                 let mut object = self.object(facets, Variant::Minimal, depth)?;
                 let (schemas, _) = facets.property(self.side, with);
-                object.insert(with.clone(), self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?);
+                object.insert(
+                    with.clone(),
+                    self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?,
+                );
                 object.remove(without);
                 Some(Value::Object(object))
             }),
@@ -333,12 +429,23 @@ fn preferred_types(facets: &Facets, variant: Variant) -> Vec<u8> {
     if structured {
         order.push(types::OBJECT);
     }
-    order.extend([types::STRING, types::INTEGER, types::FRACTION, types::BOOLEAN, types::NULL, types::ARRAY, types::OBJECT]);
+    order.extend([
+        types::STRING,
+        types::INTEGER,
+        types::FRACTION,
+        types::BOOLEAN,
+        types::NULL,
+        types::ARRAY,
+        types::OBJECT,
+    ]);
     if variant == Variant::Full && !facets.array.members.is_empty() {
         order.insert(0, types::ARRAY);
     }
     order.dedup();
-    order.into_iter().filter(|bits| facets.types & bits != 0).collect()
+    order
+        .into_iter()
+        .filter(|bits| facets.types & bits != 0)
+        .collect()
 }
 
 /// A number the facet allows: an integer when `integer`, else one with a fractional part.
@@ -363,15 +470,26 @@ pub fn pick_number(facet: &NumberFacet, integer: bool) -> Option<f64> {
         }
     }
     if !integer {
-        let more: Vec<f64> = candidates.iter().map(|n| n + 0.5).chain(candidates.iter().map(|n| n + 0.25)).collect();
+        let more: Vec<f64> = candidates
+            .iter()
+            .map(|n| n + 0.5)
+            .chain(candidates.iter().map(|n| n + 0.25))
+            .collect();
         candidates.extend(more);
     }
     candidates.into_iter().find(|n| {
         n.is_finite()
             && (n.fract() == 0.0) == integer
-            && facet.lower.is_none_or(|bound| *n > bound.value || (!bound.exclusive && *n == bound.value))
-            && facet.upper.is_none_or(|bound| *n < bound.value || (!bound.exclusive && *n == bound.value))
-            && facet.multiples.iter().all(|m| is_multiple(*n, *m) == Some(true))
+            && facet
+                .lower
+                .is_none_or(|bound| *n > bound.value || (!bound.exclusive && *n == bound.value))
+            && facet
+                .upper
+                .is_none_or(|bound| *n < bound.value || (!bound.exclusive && *n == bound.value))
+            && facet
+                .multiples
+                .iter()
+                .all(|m| is_multiple(*n, *m) == Some(true))
     })
 }
 

@@ -30,6 +30,16 @@ pub struct Side<'a> {
 impl<'a> Side<'a> {
     /// A side rooted at `root`.
     pub fn new(store: &'a SchemaStore, root: NodeRef) -> Self {
+        Self::with_retriever(store, root, CatalogRetriever::new(store))
+    }
+
+    /// A side rooted at `root` sharing a retriever built once for `store` (building one
+    /// copies every document, so a catalog check builds it once).
+    pub fn with_retriever(
+        store: &'a SchemaStore,
+        root: NodeRef,
+        retriever: CatalogRetriever,
+    ) -> Self {
         let root_draft = store
             .doc(&root.doc)
             .and_then(|doc| draft::detect(&doc.value).ok())
@@ -38,7 +48,7 @@ impl<'a> Side<'a> {
             store,
             root,
             root_draft,
-            retriever: CatalogRetriever::new(store),
+            retriever,
             validators: RefCell::new(HashMap::new()),
             patterns: RefCell::new(HashMap::new()),
             regexes: RefCell::new(HashMap::new()),
@@ -103,7 +113,8 @@ impl<'a> Side<'a> {
 
     /// Whether `instance` is valid under `node`; `None` when the node does not compile.
     pub fn accepts(&self, node: &NodeRef, instance: &Value) -> Option<bool> {
-        self.validator(node).map(|validator| validator.is_valid(instance))
+        self.validator(node)
+            .map(|validator| validator.is_valid(instance))
     }
 
     /// A compiled `pattern` for the automata (None when the engine cannot read it).
@@ -136,7 +147,26 @@ fn encode_fragment(pointer: &str) -> String {
     let mut out = String::with_capacity(pointer.len());
     for byte in pointer.bytes() {
         let keep = byte.is_ascii_alphanumeric()
-            || matches!(byte, b'/' | b'-' | b'.' | b'_' | b'~' | b'$' | b'!' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@');
+            || matches!(
+                byte,
+                b'/' | b'-'
+                    | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'$'
+                    | b'!'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            );
         if keep {
             out.push(byte as char);
         } else {

@@ -152,7 +152,14 @@ impl Utf8 {
                 return None;
             }
             let remaining = self.remaining - 1;
-            return Some((Utf8 { remaining, low: 0x80, high: 0xBF }, false));
+            return Some((
+                Utf8 {
+                    remaining,
+                    low: 0x80,
+                    high: 0xBF,
+                },
+                false,
+            ));
         }
         let (remaining, low, high) = match byte {
             0x00..=0x7F => (0, 0, 0),
@@ -165,13 +172,23 @@ impl Utf8 {
             0xF4 => (3, 0x80, 0x8F),
             _ => return None,
         };
-        Some((Utf8 { remaining, low, high }, true))
+        Some((
+            Utf8 {
+                remaining,
+                low,
+                high,
+            },
+            true,
+        ))
     }
 }
 
 /// Bytes in the order the search tries them: readable ASCII first, so witnesses read well.
 fn byte_order() -> Vec<u8> {
-    let mut order: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').chain(b'A'..=b'Z').collect();
+    let mut order: Vec<u8> = (b'a'..=b'z')
+        .chain(b'0'..=b'9')
+        .chain(b'A'..=b'Z')
+        .collect();
     order.extend((0x20u8..0x7F).filter(|byte| !byte.is_ascii_alphanumeric()));
     order.extend((0u8..0x20).chain(0x7F..=0xFF));
     order
@@ -193,7 +210,11 @@ pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
         _ => None,
     };
     let start = State {
-        runs: set.patterns.iter().map(|pattern| Run::Live(pattern.start)).collect(),
+        runs: set
+            .patterns
+            .iter()
+            .map(|pattern| Run::Live(pattern.start))
+            .collect(),
         target: target_pattern.map_or(Run::Failed, |pattern| Run::Live(pattern.start)),
         length: 0,
         utf8: BOUNDARY,
@@ -255,7 +276,12 @@ pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
     Search::NoneExists
 }
 
-fn accepts(set: &StringSet<'_>, violation: &Violation<'_>, target: Option<&Pattern>, state: &State) -> bool {
+fn accepts(
+    set: &StringSet<'_>,
+    violation: &Violation<'_>,
+    target: Option<&Pattern>,
+    state: &State,
+) -> bool {
     if state.length < set.min_length {
         return false;
     }
@@ -308,33 +334,65 @@ mod tests {
     fn proves_pattern_inclusion() {
         let old = pattern("^[A-Z]{3}$");
         let new = pattern("^[A-Z]+$");
-        let set = StringSet { patterns: vec![&old], ..StringSet::default() };
-        assert_eq!(search(&set, &Violation::Unmatched(&new)), Search::NoneExists);
+        let set = StringSet {
+            patterns: vec![&old],
+            ..StringSet::default()
+        };
+        assert_eq!(
+            search(&set, &Violation::Unmatched(&new)),
+            Search::NoneExists
+        );
     }
 
     #[test]
     fn finds_shortest_string_outside_narrower_pattern() {
         let old = pattern("^[a-z]+$");
         let new = pattern("^[a-y]+$");
-        let set = StringSet { patterns: vec![&old], ..StringSet::default() };
-        assert_eq!(search(&set, &Violation::Unmatched(&new)), Search::Found("z".to_string()));
+        let set = StringSet {
+            patterns: vec![&old],
+            ..StringSet::default()
+        };
+        assert_eq!(
+            search(&set, &Violation::Unmatched(&new)),
+            Search::Found("z".to_string())
+        );
     }
 
     #[test]
     fn lengths_count_characters() {
-        let set = StringSet { min_length: 2, max_length: Some(4), patterns: vec![] };
-        assert_eq!(search(&set, &Violation::LongerThan(3)), Search::Found("aaaa".to_string()));
+        let set = StringSet {
+            min_length: 2,
+            max_length: Some(4),
+            patterns: vec![],
+        };
+        assert_eq!(
+            search(&set, &Violation::LongerThan(3)),
+            Search::Found("aaaa".to_string())
+        );
         assert_eq!(search(&set, &Violation::ShorterThan(2)), Search::NoneExists);
         let unicode = pattern("^é+$");
-        let set = StringSet { min_length: 0, max_length: Some(2), patterns: vec![&unicode] };
-        assert_eq!(search(&set, &Violation::LongerThan(1)), Search::Found("éé".to_string()));
+        let set = StringSet {
+            min_length: 0,
+            max_length: Some(2),
+            patterns: vec![&unicode],
+        };
+        assert_eq!(
+            search(&set, &Violation::LongerThan(1)),
+            Search::Found("éé".to_string())
+        );
     }
 
     #[test]
     fn pattern_bounds_length() {
         let old = pattern("^[0-9]{5}$");
-        let set = StringSet { patterns: vec![&old], ..StringSet::default() };
+        let set = StringSet {
+            patterns: vec![&old],
+            ..StringSet::default()
+        };
         assert_eq!(search(&set, &Violation::LongerThan(5)), Search::NoneExists);
-        assert_eq!(search(&set, &Violation::LongerThan(4)), Search::Found("00000".to_string()));
+        assert_eq!(
+            search(&set, &Violation::LongerThan(4)),
+            Search::Found("00000".to_string())
+        );
     }
 }

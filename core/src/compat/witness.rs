@@ -22,7 +22,11 @@ pub struct Judge<'s, 'a> {
 impl<'s, 'a> Judge<'s, 'a> {
     /// A judge for one comparison.
     pub fn new(producer: &'s Side<'a>, consumer: &'s Side<'a>, semantics: Semantics) -> Self {
-        Judge { producer, consumer, semantics }
+        Judge {
+            producer,
+            consumer,
+            semantics,
+        }
     }
 
     /// Whether `document` shows a break: the producer accepts it, the consumer does not.
@@ -46,7 +50,8 @@ impl<'s, 'a> Judge<'s, 'a> {
     pub fn witness(&self, finding: &Finding) -> Option<Value> {
         let sampler = Sampler::new(self.producer);
         let root = Conj::of([self.producer.root.clone()]);
-        let attempts = std::iter::once((finding.path.clone(), finding.hint.clone())).chain(finding.alternatives.iter().cloned());
+        let attempts = std::iter::once((finding.path.clone(), finding.hint.clone()))
+            .chain(finding.alternatives.iter().cloned());
         for (path, hint) in attempts {
             for variant in [Variant::Minimal, Variant::Full] {
                 if let Some(document) = sampler.with(&root, &path, &hint, variant)
@@ -81,10 +86,16 @@ impl<'s, 'a> Judge<'s, 'a> {
 /// Whether `document` has only properties `node` declares, at every level.
 fn only_declared(side: &Side<'_>, node: &NodeRef, document: &Value) -> bool {
     match document {
-        Value::Object(object) => object.iter().all(|(name, value)| match declared_schemas(side, node, name) {
-            None => false,
-            Some(schemas) => schemas.iter().all(|schema| only_declared(side, schema, value)),
-        }),
+        Value::Object(object) => {
+            object
+                .iter()
+                .all(|(name, value)| match declared_schemas(side, node, name) {
+                    None => false,
+                    Some(schemas) => schemas
+                        .iter()
+                        .all(|schema| only_declared(side, schema, value)),
+                })
+        }
         Value::Array(items) => items.iter().all(|item| match item_schema(side, node) {
             Some(schema) => only_declared(side, &schema, item),
             None => true,
@@ -100,7 +111,9 @@ fn tolerant_view(side: &Side<'_>, node: &NodeRef, document: &Value) -> Value {
             let mut read = Map::new();
             for (name, value) in object {
                 if let Some(schemas) = declared_schemas(side, node, name) {
-                    let value = schemas.iter().fold(value.clone(), |value, schema| tolerant_view(side, schema, &value));
+                    let value = schemas.iter().fold(value.clone(), |value, schema| {
+                        tolerant_view(side, schema, &value)
+                    });
                     read.insert(name.clone(), value);
                 }
             }
@@ -138,12 +151,19 @@ fn declared_schemas(side: &Side<'_>, node: &NodeRef, name: &str) -> Option<Vec<N
     let mut open = false;
     for part in conj.nodes() {
         let value = side.value(part);
-        if value.get("properties").and_then(|properties| properties.get(name)).is_some() {
+        if value
+            .get("properties")
+            .and_then(|properties| properties.get(name))
+            .is_some()
+        {
             found.push(side.child(part, &["properties", name]));
         }
         if let Some(Value::Object(patterns)) = value.get("patternProperties") {
             for pattern in patterns.keys() {
-                if side.regex(pattern).is_some_and(|regex| regex.is_match(name)) {
+                if side
+                    .regex(pattern)
+                    .is_some_and(|regex| regex.is_match(name))
+                {
                     found.push(side.child(part, &["patternProperties", pattern]));
                 }
             }
@@ -156,7 +176,11 @@ fn declared_schemas(side: &Side<'_>, node: &NodeRef, name: &str) -> Option<Vec<N
     }
     if found.is_empty() && open {
         for part in conj.nodes() {
-            if side.value(part).get("additionalProperties").is_some_and(Value::is_object) {
+            if side
+                .value(part)
+                .get("additionalProperties")
+                .is_some_and(Value::is_object)
+            {
                 found.push(side.child(part, &["additionalProperties"]));
             }
         }
@@ -174,5 +198,9 @@ fn item_schema(side: &Side<'_>, node: &NodeRef) -> Option<NodeRef> {
 /// Renders a witness path for messages.
 pub fn describe_path(path: &[Seg]) -> String {
     let pointer = super::finding::pointer_of(path);
-    if pointer.is_empty() { "(root)".to_string() } else { pointer }
+    if pointer.is_empty() {
+        "(root)".to_string()
+    } else {
+        pointer
+    }
 }

@@ -1,10 +1,16 @@
 //! The report for a terminal.
 
-use crate::compat::report::{ReportedChange, Report};
+use crate::compat::report::{Report, ReportedChange};
 
 /// Renders the report; `color` adds ANSI colours.
 pub fn render_text(report: &Report, color: bool) -> String {
-    let paint = |code: &str, text: &str| if color { format!("\u{1b}[{code}m{text}\u{1b}[0m") } else { text.to_string() };
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    };
     let mut out = String::new();
     for change in &report.changes {
         let (label, code) = match (change.breaking, change.ignored.is_some(), change.proven) {
@@ -13,7 +19,12 @@ pub fn render_text(report: &Report, color: bool) -> String {
             (true, false, false) => ("unproven", "1;31"),
             (false, ..) => ("info", "36"),
         };
-        out.push_str(&format!("{}[{}] {}\n", paint(code, label), change.rule, change.message));
+        out.push_str(&format!(
+            "{}[{}] {}\n",
+            paint(code, label),
+            change.rule,
+            change.message
+        ));
         if let Some(subject) = &change.subject {
             out.push_str(&format!("  event:    {subject} ({})\n", change.direction));
         } else {
@@ -25,8 +36,16 @@ pub fn render_text(report: &Report, color: bool) -> String {
             out.push_str(&format!("  at:       {}\n", change.instance_path));
         }
         if let Some(witness) = &change.witness {
-            let writer = if change.direction == "backward" { "old" } else { "new" };
-            let reader = if change.direction == "backward" { "new" } else { "old" };
+            let writer = if change.direction == "backward" {
+                "old"
+            } else {
+                "new"
+            };
+            let reader = if change.direction == "backward" {
+                "new"
+            } else {
+                "old"
+            };
             out.push_str(&format!("  witness:  {witness}\n            (valid under the {writer} schema, rejected by the {reader})\n"));
         }
         if let Some(reason) = &change.ignored {
@@ -36,9 +55,21 @@ pub fn render_text(report: &Report, color: bool) -> String {
     }
     let breaking = report.breaking().count();
     let summary = if report.compatible {
-        paint("1;32", &format!("compatible ({}, {} semantics)", report.mode, report.semantics))
+        paint(
+            "1;32",
+            &format!(
+                "compatible ({}, {} semantics)",
+                report.mode, report.semantics
+            ),
+        )
     } else {
-        paint("1;31", &format!("{breaking} breaking change(s) ({}, {} semantics)", report.mode, report.semantics))
+        paint(
+            "1;31",
+            &format!(
+                "{breaking} breaking change(s) ({}, {} semantics)",
+                report.mode, report.semantics
+            ),
+        )
     };
     out.push_str(&summary);
     out.push('\n');
@@ -46,8 +77,15 @@ pub fn render_text(report: &Report, color: bool) -> String {
 }
 
 fn location(out: &mut String, side: &str, pointer: Option<&str>, change: &ReportedChange) {
-    let place = if side == "old" { &change.old_location } else { &change.new_location };
+    let place = if side == "old" {
+        &change.old_location
+    } else {
+        &change.new_location
+    };
     if let (Some(pointer), Some(place)) = (pointer, place) {
-        out.push_str(&format!("  {side}:      {}:{}:{}  {pointer}\n", place.file, place.line, place.column));
+        out.push_str(&format!(
+            "  {side}:      {}:{}:{}  {pointer}\n",
+            place.file, place.line, place.column
+        ));
     }
 }

@@ -11,7 +11,15 @@ use crate::compat::finding::{Finding, Hint, Info, Seg};
 use crate::schema::refs::NodeRef;
 
 const ARRAY_KEYWORDS: &[&str] = &[
-    "items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains", "minContains", "maxContains",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
     "unevaluatedItems",
 ];
 
@@ -24,7 +32,11 @@ pub fn check(
     object: &Map<String, Value>,
     path: &mut Vec<Seg>,
 ) {
-    if facets.types & types::ARRAY == 0 || !ARRAY_KEYWORDS.iter().any(|keyword| object.contains_key(*keyword)) {
+    if facets.types & types::ARRAY == 0
+        || !ARRAY_KEYWORDS
+            .iter()
+            .any(|keyword| object.contains_key(*keyword))
+    {
         return;
     }
     let wanted = Facets::of(engine.consumer, &Conj::of([consumer.clone()]));
@@ -60,14 +72,23 @@ pub fn check(
     if object.contains_key("minItems") && have.min_items < wanted.array.min_items {
         engine.report(Finding::broken(
             "min-items-increased",
-            format!("arrays need at least {} items now; the producer may write {}", wanted.array.min_items, have.min_items),
+            format!(
+                "arrays need at least {} items now; the producer may write {}",
+                wanted.array.min_items, have.min_items
+            ),
             first.clone(),
             consumer.clone(),
             path,
             Hint::ArrayOfLength(have.min_items),
         ));
     } else if object.contains_key("minItems") && have.min_items > wanted.array.min_items {
-        engine.note(Info::new("min-items-decreased", format!("`minItems` is now {}", wanted.array.min_items), first.clone(), consumer.clone(), path));
+        engine.note(Info::new(
+            "min-items-decreased",
+            format!("`minItems` is now {}", wanted.array.min_items),
+            first.clone(),
+            consumer.clone(),
+            path,
+        ));
     }
     if let Some(max) = wanted.array.max_items
         && object.contains_key("maxItems")
@@ -82,7 +103,13 @@ pub fn check(
                 Hint::ArrayOfLength(max + 1),
             ));
         } else if have.max_items.is_some_and(|old| old < max) {
-            engine.note(Info::new("max-items-increased", format!("`maxItems` is now {max}"), first.clone(), consumer.clone(), path));
+            engine.note(Info::new(
+                "max-items-increased",
+                format!("`maxItems` is now {max}"),
+                first.clone(),
+                consumer.clone(),
+                path,
+            ));
         }
     }
     if wanted.array.unique && !have.unique && producer_max.is_none_or(|max| max >= 2) {
@@ -95,7 +122,13 @@ pub fn check(
             Hint::DuplicateItems,
         ));
     } else if have.unique && !wanted.array.unique && object.contains_key("uniqueItems") {
-        engine.note(Info::new("unique-items-removed", "items no longer need to be unique", first.clone(), consumer.clone(), path));
+        engine.note(Info::new(
+            "unique-items-removed",
+            "items no longer need to be unique",
+            first.clone(),
+            consumer.clone(),
+            path,
+        ));
     }
     for (contains, min, max) in &wanted.array.contains {
         if contains_guaranteed(engine, facets, producer_max, contains, *min, *max) {
@@ -128,9 +161,14 @@ fn contains_guaranteed(
     let positions = facets.prefix_len();
     let all_match = (0..=positions).all(|at| {
         let item = Conj::of(facets.item(at));
-        engine.trial(|engine| engine.includes(&item, contains, &mut Vec::new())).is_empty()
+        engine
+            .trial(|engine| engine.includes(&item, contains, &mut Vec::new()))
+            .is_empty()
     });
-    if all_match && facets.array.min_items >= min && max.is_none_or(|max| producer_max.is_some_and(|old| old <= max)) {
+    if all_match
+        && facets.array.min_items >= min
+        && max.is_none_or(|max| producer_max.is_some_and(|old| old <= max))
+    {
         return true;
     }
     // The producer's own `contains` implies the consumer's.
@@ -138,7 +176,9 @@ fn contains_guaranteed(
         && facets.array.contains.iter().any(|(own, own_min, _)| {
             *own_min >= min
                 && engine
-                    .trial(|engine| engine.includes(&Conj::of([own.clone()]), contains, &mut Vec::new()))
+                    .trial(|engine| {
+                        engine.includes(&Conj::of([own.clone()]), contains, &mut Vec::new())
+                    })
                     .is_empty()
         })
 }

@@ -33,11 +33,15 @@ pub fn check(
         engine.includes_conj(producer, &target, path);
     }
     if let Some(Value::Array(branches)) = object.get("anyOf") {
-        let branches: Vec<NodeRef> = (0..branches.len()).map(|at| engine.consumer.child(consumer, &["anyOf", &at.to_string()])).collect();
+        let branches: Vec<NodeRef> = (0..branches.len())
+            .map(|at| engine.consumer.child(consumer, &["anyOf", &at.to_string()]))
+            .collect();
         check_any_of(engine, producer, facets, consumer, &branches, path, false);
     }
     if let Some(Value::Array(branches)) = object.get("oneOf") {
-        let branches: Vec<NodeRef> = (0..branches.len()).map(|at| engine.consumer.child(consumer, &["oneOf", &at.to_string()])).collect();
+        let branches: Vec<NodeRef> = (0..branches.len())
+            .map(|at| engine.consumer.child(consumer, &["oneOf", &at.to_string()]))
+            .collect();
         check_any_of(engine, producer, facets, consumer, &branches, path, true);
     }
     if object.contains_key("not") {
@@ -45,7 +49,14 @@ pub fn check(
         if !engine.disjoint(producer, &not) && !excluded_by_producer(engine, producer, &not) {
             engine.report(Finding {
                 certainty: Certainty::Unproven,
-                ..Finding::broken("not-added", "`not` may reject values the producer writes", producer.nodes().next().cloned(), not.clone(), path, Hint::Sample)
+                ..Finding::broken(
+                    "not-added",
+                    "`not` may reject values the producer writes",
+                    producer.nodes().next().cloned(),
+                    not.clone(),
+                    path,
+                    Hint::Sample,
+                )
             });
         }
     }
@@ -53,13 +64,23 @@ pub fn check(
         check_conditional(engine, producer, consumer, object, path);
     }
     let local = !crate::compat::facets::has_applicators(object);
-    for keyword in ["unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef"] {
+    for keyword in [
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "$dynamicRef",
+        "$recursiveRef",
+    ] {
         // Without in-place applicators, `unevaluated*` is read like `additional*` by the facets.
         if local && keyword.starts_with("unevaluated") {
             continue;
         }
         if object.contains_key(keyword) && !matches!(object.get(keyword), Some(Value::Bool(true))) {
-            engine.unproven(producer, consumer, path, &format!("`{keyword}` is beyond the engine"));
+            engine.unproven(
+                producer,
+                consumer,
+                path,
+                &format!("`{keyword}` is beyond the engine"),
+            );
         }
     }
 }
@@ -75,13 +96,27 @@ fn check_any_of(
     exclusive: bool,
 ) {
     let first = producer.nodes().next().cloned();
-    let parts: Vec<u8> = [types::NULL, types::BOOLEAN, types::INTEGER | types::FRACTION, types::STRING, types::ARRAY, types::OBJECT]
-        .into_iter()
-        .filter(|bits| facets.types & bits != 0)
-        .collect();
+    let parts: Vec<u8> = [
+        types::NULL,
+        types::BOOLEAN,
+        types::INTEGER | types::FRACTION,
+        types::STRING,
+        types::ARRAY,
+        types::OBJECT,
+    ]
+    .into_iter()
+    .filter(|bits| facets.types & bits != 0)
+    .collect();
     // Whole producer first, then one JSON type at a time.
     let attempts: Vec<Conj> = std::iter::once(producer.clone())
-        .chain(if parts.len() > 1 { parts.iter().map(|bits| producer.restricted(*bits)).collect() } else { Vec::new() })
+        .chain(if parts.len() > 1 {
+            parts
+                .iter()
+                .map(|bits| producer.restricted(*bits))
+                .collect()
+        } else {
+            Vec::new()
+        })
         .collect();
     let mut open: Vec<Conj> = vec![attempts[0].clone()];
     let mut covered_whole = false;
@@ -100,7 +135,11 @@ fn check_any_of(
                 matched = Some(at);
                 break;
             }
-            hints.extend(found.into_iter().map(|finding| (finding.path, finding.hint)));
+            hints.extend(
+                found
+                    .into_iter()
+                    .map(|finding| (finding.path, finding.hint)),
+            );
         }
         match matched {
             Some(at) => {
@@ -126,7 +165,11 @@ fn check_any_of(
                 }
             }
             None if index > 0 || parts.len() <= 1 => {
-                let rule = if exclusive { "one-of-narrowed" } else { "any-of-narrowed" };
+                let rule = if exclusive {
+                    "one-of-narrowed"
+                } else {
+                    "any-of-narrowed"
+                };
                 let keyword = if exclusive { "oneOf" } else { "anyOf" };
                 let mut finding = Finding::broken(
                     rule,
@@ -150,17 +193,29 @@ fn check_any_of(
 
 /// `if`/`then`/`else`: what the producer writes must pass `then` where it meets `if`, and
 /// `else` where it does not.
-fn check_conditional(engine: &mut Engine<'_, '_>, producer: &Conj, consumer: &NodeRef, object: &Map<String, Value>, path: &mut Vec<Seg>) {
+fn check_conditional(
+    engine: &mut Engine<'_, '_>,
+    producer: &Conj,
+    consumer: &NodeRef,
+    object: &Map<String, Value>,
+    path: &mut Vec<Seg>,
+) {
     let condition = engine.consumer.child(consumer, &["if"]);
-    let then = object.contains_key("then").then(|| engine.consumer.child(consumer, &["then"]));
-    let otherwise = object.contains_key("else").then(|| engine.consumer.child(consumer, &["else"]));
+    let then = object
+        .contains_key("then")
+        .then(|| engine.consumer.child(consumer, &["then"]));
+    let otherwise = object
+        .contains_key("else")
+        .then(|| engine.consumer.child(consumer, &["else"]));
     let mut found = Vec::new();
     if engine.disjoint(producer, &condition) {
         if let Some(otherwise) = &otherwise {
             found = engine.trial(|engine| engine.includes_conj(producer, otherwise, path));
         }
     } else {
-        let always = engine.trial(|engine| engine.includes_conj(producer, &condition, path)).is_empty();
+        let always = engine
+            .trial(|engine| engine.includes_conj(producer, &condition, path))
+            .is_empty();
         if let Some(then) = &then {
             found.extend(engine.trial(|engine| engine.includes_conj(producer, then, path)));
         }
@@ -172,10 +227,15 @@ fn check_conditional(engine: &mut Engine<'_, '_>, producer: &Conj, consumer: &No
     if let Some(head) = inner.next() {
         let mut finding = Finding {
             rule: "conditional-narrowed",
-            message: format!("the consumer's `if`/`then`/`else` may reject what the producer writes: {}", head.message),
+            message: format!(
+                "the consumer's `if`/`then`/`else` may reject what the producer writes: {}",
+                head.message
+            ),
             ..head
         };
-        finding.alternatives.extend(inner.map(|finding| (finding.path, finding.hint)));
+        finding
+            .alternatives
+            .extend(inner.map(|finding| (finding.path, finding.hint)));
         engine.report(finding);
     }
 }

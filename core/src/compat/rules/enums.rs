@@ -31,7 +31,12 @@ pub fn check_finite(
         })
         .collect();
     let Some(validator) = engine.consumer.validator(consumer) else {
-        engine.unproven(producer, consumer, path, "the consumer's schema does not compile");
+        engine.unproven(
+            producer,
+            consumer,
+            path,
+            "the consumer's schema does not compile",
+        );
         return;
     };
     for value in written {
@@ -40,15 +45,33 @@ pub fn check_finite(
         };
         let keyword = error.kind().keyword().to_string();
         let rule = rule_for_keyword(&keyword);
-        let message = format!("the producer may write {value}, which the consumer rejects ({error})");
-        engine.report(Finding::broken(rule, message, first.clone(), consumer.clone(), path, Hint::Value(value.clone())));
+        let message =
+            format!("the producer may write {value}, which the consumer rejects ({error})");
+        engine.report(Finding::broken(
+            rule,
+            message,
+            first.clone(),
+            consumer.clone(),
+            path,
+            Hint::Value(value.clone()),
+        ));
     }
     if let Some(Value::Array(accepted)) = engine.consumer.value(consumer).get("enum")
         && accepted.len() > values.len()
     {
-        let added: Vec<String> = accepted.iter().filter(|value| !values.contains(value)).map(Value::to_string).collect();
+        let added: Vec<String> = accepted
+            .iter()
+            .filter(|value| !values.contains(value))
+            .map(Value::to_string)
+            .collect();
         if !added.is_empty() {
-            engine.note(Info::new("enum-value-added", format!("new values accepted: {}", added.join(", ")), first, consumer.clone(), path));
+            engine.note(Info::new(
+                "enum-value-added",
+                format!("new values accepted: {}", added.join(", ")),
+                first,
+                consumer.clone(),
+                path,
+            ));
         }
     }
 }
@@ -75,10 +98,20 @@ pub fn check(
         // Only the enum keyword is judged here; the rest of the consumer is checked by its rules.
         let first = producer.nodes().next().cloned();
         for value in candidates {
-            let written = producer.nodes().all(|node| engine.producer.accepts(node, &value) != Some(false));
+            let written = producer
+                .nodes()
+                .all(|node| engine.producer.accepts(node, &value) != Some(false));
             if written && !listed.contains(&value) {
-                let message = format!("the producer may write {value}, which is not in the consumer's list");
-                engine.report(Finding::broken("enum-added", message, first.clone(), consumer.clone(), path, Hint::Value(value)));
+                let message =
+                    format!("the producer may write {value}, which is not in the consumer's list");
+                engine.report(Finding::broken(
+                    "enum-added",
+                    message,
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                    Hint::Value(value),
+                ));
             }
         }
         return;
@@ -89,5 +122,12 @@ pub fn check(
         shown.join(", "),
         if listed.len() > 5 { ", ..." } else { "" }
     );
-    engine.report(Finding::broken("enum-added", message, producer.nodes().next().cloned(), consumer.clone(), path, Hint::NotIn(listed)));
+    engine.report(Finding::broken(
+        "enum-added",
+        message,
+        producer.nodes().next().cloned(),
+        consumer.clone(),
+        path,
+        Hint::NotIn(listed),
+    ));
 }

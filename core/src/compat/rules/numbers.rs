@@ -24,7 +24,13 @@ pub fn check(
     if facets.types & (types::INTEGER | types::FRACTION) == 0 {
         return;
     }
-    let keywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
+    let keywords = [
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ];
     if !keywords.iter().any(|keyword| object.contains_key(*keyword)) {
         return;
     }
@@ -33,7 +39,11 @@ pub fn check(
     let wanted = NumberFacet {
         lower: own_bound(object, "minimum", "exclusiveMinimum", own.number.lower),
         upper: own_bound(object, "maximum", "exclusiveMaximum", own.number.upper),
-        multiples: object.get("multipleOf").and_then(Value::as_f64).into_iter().collect(),
+        multiples: object
+            .get("multipleOf")
+            .and_then(Value::as_f64)
+            .into_iter()
+            .collect(),
     };
     let integers_only = facets.types & types::FRACTION == 0;
     let have = &facets.number;
@@ -42,42 +52,74 @@ pub fn check(
 
     if let Some(lower) = wanted.lower {
         let below = |n: f64| n < lower.value || (lower.exclusive && n == lower.value);
-        match candidates(have, integers_only, lower.value).into_iter().find(|n| fits(*n) && below(*n)) {
+        match candidates(have, integers_only, lower.value)
+            .into_iter()
+            .find(|n| fits(*n) && below(*n))
+        {
             Some(number) => engine.report(Finding::broken(
                 "minimum-increased",
-                format!("numbers from {} are required now; the producer may write {}", describe(lower, ">"), show(number)),
+                format!(
+                    "numbers from {} are required now; the producer may write {}",
+                    describe(lower, ">"),
+                    show(number)
+                ),
                 first.clone(),
                 consumer.clone(),
                 path,
                 Hint::Value(number_value(number)),
             )),
-            None if !lower_implied(have, integers_only, lower) => {
-                engine.unproven(producer, consumer, path, "a lower bound changed and no breaking number was found")
-            }
+            None if !lower_implied(have, integers_only, lower) => engine.unproven(
+                producer,
+                consumer,
+                path,
+                "a lower bound changed and no breaking number was found",
+            ),
             None => {
                 if have.lower.is_some_and(|old| old.value > lower.value) {
-                    engine.note(Info::new("minimum-decreased", format!("the lower bound is now {}", show(lower.value)), first.clone(), consumer.clone(), path));
+                    engine.note(Info::new(
+                        "minimum-decreased",
+                        format!("the lower bound is now {}", show(lower.value)),
+                        first.clone(),
+                        consumer.clone(),
+                        path,
+                    ));
                 }
             }
         }
     }
     if let Some(upper) = wanted.upper {
         let above = |n: f64| n > upper.value || (upper.exclusive && n == upper.value);
-        match candidates(have, integers_only, upper.value).into_iter().find(|n| fits(*n) && above(*n)) {
+        match candidates(have, integers_only, upper.value)
+            .into_iter()
+            .find(|n| fits(*n) && above(*n))
+        {
             Some(number) => engine.report(Finding::broken(
                 "maximum-decreased",
-                format!("numbers up to {} are allowed now; the producer may write {}", describe(upper, "<"), show(number)),
+                format!(
+                    "numbers up to {} are allowed now; the producer may write {}",
+                    describe(upper, "<"),
+                    show(number)
+                ),
                 first.clone(),
                 consumer.clone(),
                 path,
                 Hint::Value(number_value(number)),
             )),
-            None if !upper_implied(have, integers_only, upper) => {
-                engine.unproven(producer, consumer, path, "an upper bound changed and no breaking number was found")
-            }
+            None if !upper_implied(have, integers_only, upper) => engine.unproven(
+                producer,
+                consumer,
+                path,
+                "an upper bound changed and no breaking number was found",
+            ),
             None => {
                 if have.upper.is_some_and(|old| old.value < upper.value) {
-                    engine.note(Info::new("maximum-increased", format!("the upper bound is now {}", show(upper.value)), first.clone(), consumer.clone(), path));
+                    engine.note(Info::new(
+                        "maximum-increased",
+                        format!("the upper bound is now {}", show(upper.value)),
+                        first.clone(),
+                        consumer.clone(),
+                        path,
+                    ));
                 }
             }
         }
@@ -91,23 +133,43 @@ pub fn check(
             .find(|n| fits(*n) && is_multiple(*n, divisor) == Some(false));
         match breaking {
             Some(number) => {
-                let rule = if divisor == 1.0 && number.fract() != 0.0 { "integer-required" } else { "multiple-of-narrowed" };
+                let rule = if divisor == 1.0 && number.fract() != 0.0 {
+                    "integer-required"
+                } else {
+                    "multiple-of-narrowed"
+                };
                 engine.report(Finding::broken(
                     rule,
-                    format!("numbers must be multiples of {} now; the producer may write {}", show(divisor), show(number)),
+                    format!(
+                        "numbers must be multiples of {} now; the producer may write {}",
+                        show(divisor),
+                        show(number)
+                    ),
                     first.clone(),
                     consumer.clone(),
                     path,
                     Hint::Value(number_value(number)),
                 ));
             }
-            None => engine.unproven(producer, consumer, path, "`multipleOf` changed and no breaking number was found"),
+            None => engine.unproven(
+                producer,
+                consumer,
+                path,
+                "`multipleOf` changed and no breaking number was found",
+            ),
         }
     }
 }
 
-fn own_bound(object: &Map<String, Value>, inclusive: &str, exclusive: &str, read: Option<Bound>) -> Option<Bound> {
-    (object.contains_key(inclusive) || object.contains_key(exclusive)).then_some(read).flatten()
+fn own_bound(
+    object: &Map<String, Value>,
+    inclusive: &str,
+    exclusive: &str,
+    read: Option<Bound>,
+) -> Option<Bound> {
+    (object.contains_key(inclusive) || object.contains_key(exclusive))
+        .then_some(read)
+        .flatten()
 }
 
 /// Whether the producer's numbers are all within `lower`.
@@ -115,36 +177,52 @@ fn lower_implied(have: &NumberFacet, integers_only: bool, lower: Bound) -> bool 
     let Some(old) = have.lower else {
         return false;
     };
-    if old.value > lower.value || (old.value == lower.value && (old.exclusive || !lower.exclusive)) {
+    if old.value > lower.value || (old.value == lower.value && (old.exclusive || !lower.exclusive))
+    {
         return true;
     }
     // Integers: `> 4.5` and `>= 5` are the same set.
-    integers_only && smallest_integer(old) >= smallest_integer(lower) && (!lower.exclusive || smallest_integer(old) as f64 > lower.value)
+    integers_only
+        && smallest_integer(old) >= smallest_integer(lower)
+        && (!lower.exclusive || smallest_integer(old) as f64 > lower.value)
 }
 
 fn upper_implied(have: &NumberFacet, integers_only: bool, upper: Bound) -> bool {
     let Some(old) = have.upper else {
         return false;
     };
-    if old.value < upper.value || (old.value == upper.value && (old.exclusive || !upper.exclusive)) {
+    if old.value < upper.value || (old.value == upper.value && (old.exclusive || !upper.exclusive))
+    {
         return true;
     }
-    integers_only && largest_integer(old) <= largest_integer(upper) && (!upper.exclusive || (largest_integer(old) as f64) < upper.value)
+    integers_only
+        && largest_integer(old) <= largest_integer(upper)
+        && (!upper.exclusive || (largest_integer(old) as f64) < upper.value)
 }
 
 fn multiple_implied(have: &NumberFacet, integers_only: bool, divisor: f64) -> bool {
-    have.multiples.iter().any(|m| is_multiple(*m, divisor) == Some(true))
+    have.multiples
+        .iter()
+        .any(|m| is_multiple(*m, divisor) == Some(true))
         || (integers_only && is_multiple(1.0, divisor) == Some(true))
 }
 
 fn smallest_integer(bound: Bound) -> i64 {
     let ceil = bound.value.ceil();
-    (if bound.exclusive && ceil == bound.value { ceil + 1.0 } else { ceil }) as i64
+    (if bound.exclusive && ceil == bound.value {
+        ceil + 1.0
+    } else {
+        ceil
+    }) as i64
 }
 
 fn largest_integer(bound: Bound) -> i64 {
     let floor = bound.value.floor();
-    (if bound.exclusive && floor == bound.value { floor - 1.0 } else { floor }) as i64
+    (if bound.exclusive && floor == bound.value {
+        floor - 1.0
+    } else {
+        floor
+    }) as i64
 }
 
 /// Whether the producer may write `n`.
@@ -162,7 +240,9 @@ fn in_producer(have: &NumberFacet, integers_only: bool, n: f64) -> bool {
     {
         return false;
     }
-    have.multiples.iter().all(|m| is_multiple(n, *m) == Some(true))
+    have.multiples
+        .iter()
+        .all(|m| is_multiple(n, *m) == Some(true))
 }
 
 /// Numbers worth trying near `anchor` and the producer's own bounds.

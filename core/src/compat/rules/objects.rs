@@ -18,8 +18,17 @@ use crate::schema::Draft;
 use crate::schema::refs::NodeRef;
 
 const OBJECT_KEYWORDS: &[&str] = &[
-    "properties", "patternProperties", "additionalProperties", "required", "minProperties", "maxProperties",
-    "propertyNames", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+    "unevaluatedProperties",
 ];
 
 /// Checks the consumer's object keywords against the objects the producer may write.
@@ -31,7 +40,11 @@ pub fn check(
     object: &Map<String, Value>,
     path: &mut Vec<Seg>,
 ) {
-    if facets.types & types::OBJECT == 0 || !OBJECT_KEYWORDS.iter().any(|keyword| object.contains_key(*keyword)) {
+    if facets.types & types::OBJECT == 0
+        || !OBJECT_KEYWORDS
+            .iter()
+            .any(|keyword| object.contains_key(*keyword))
+    {
         return;
     }
     let wanted = Facets::of(engine.consumer, &Conj::of([consumer.clone()]));
@@ -45,12 +58,31 @@ pub fn check(
     for name in &names {
         let (producer_schemas, producer_declared) = facets.property(engine.producer, name);
         if any_false(engine.producer, &producer_schemas) || (tolerant && !producer_declared) {
+            if consumer_declared.contains(name) && !facets.declared_names().contains(name) {
+                engine.note(Info::new(
+                    "property-added",
+                    format!("new property `{name}`, which the producer never writes"),
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                ));
+            }
             continue;
         }
         let (consumer_schemas, declared_by_consumer) = wanted.property(engine.consumer, name);
         if consumer_schemas.is_empty() || (tolerant && !declared_by_consumer) {
-            if !declared_by_consumer && facets.declared_names().contains(name) && !consumer_declared.contains(name) && !wanted.object.members.is_empty() {
-                engine.note(Info::new("property-removed", format!("`{name}` is no longer declared but still accepted"), first.clone(), consumer.clone(), path));
+            if !declared_by_consumer
+                && facets.declared_names().contains(name)
+                && !consumer_declared.contains(name)
+                && !wanted.object.members.is_empty()
+            {
+                engine.note(Info::new(
+                    "property-removed",
+                    format!("`{name}` is no longer declared but still accepted"),
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                ));
             }
             continue;
         }
@@ -64,16 +96,24 @@ pub fn check(
         let from_open_model = !producer_declared;
         if found.is_empty() {
             if from_open_model && consumer_declared.contains(name) {
-                engine.note(Info::new("property-added", format!("new property `{name}`"), first.clone(), consumer.clone(), path));
+                engine.note(Info::new(
+                    "property-added",
+                    format!("new property `{name}`"),
+                    first.clone(),
+                    consumer.clone(),
+                    path,
+                ));
             }
         } else if from_open_model && consumer_declared.contains(name) {
             engine.report(wrap(found, "property-added-to-open-model", format!(
                 "the producer's open model allows any `{name}`, and the consumer now declares `{name}` with a schema that rejects some of those values"
             )));
         } else if !declared_by_consumer && all_false(engine, &consumer_schemas) {
-            engine.report(wrap(found, "property-removed-from-closed-model", format!(
-                "`{name}` is no longer declared and undeclared properties are not allowed"
-            )));
+            engine.report(wrap(
+                found,
+                "property-removed-from-closed-model",
+                format!("`{name}` is no longer declared and undeclared properties are not allowed"),
+            ));
         } else {
             for finding in found {
                 engine.report(finding);
@@ -82,15 +122,44 @@ pub fn check(
         path.pop();
     }
 
-    check_other_names(engine, facets, &wanted, consumer, object, path, first.clone());
-    check_required(engine, producer, facets, &wanted, consumer, path, first.clone());
-    check_counts(engine, facets, &wanted, consumer, object, path, first.clone());
+    check_other_names(
+        engine,
+        facets,
+        &wanted,
+        consumer,
+        object,
+        path,
+        first.clone(),
+    );
+    check_required(
+        engine,
+        producer,
+        facets,
+        &wanted,
+        consumer,
+        path,
+        first.clone(),
+    );
+    check_counts(
+        engine,
+        facets,
+        &wanted,
+        consumer,
+        object,
+        path,
+        first.clone(),
+    );
     check_property_names(engine, facets, &wanted, consumer, path, first.clone());
-    check_dependencies(engine, producer, facets, &wanted, consumer, object, path, first);
+    check_dependencies(
+        engine, producer, facets, &wanted, consumer, object, path, first,
+    );
 }
 
 fn all_false(engine: &Engine<'_, '_>, nodes: &[NodeRef]) -> bool {
-    !nodes.is_empty() && nodes.iter().all(|node| matches!(engine.consumer.value(node), Value::Bool(false)))
+    !nodes.is_empty()
+        && nodes
+            .iter()
+            .all(|node| matches!(engine.consumer.value(node), Value::Bool(false)))
 }
 
 /// One finding for a group of inner ones, keeping their witness hints.
@@ -99,8 +168,14 @@ fn wrap(found: Vec<Finding>, rule: &'static str, message: String) -> Finding {
     let Some(head) = inner.next() else {
         unreachable_finding()
     };
-    let mut wrapped = Finding { rule, message, ..head };
-    wrapped.alternatives.extend(inner.map(|finding| (finding.path, finding.hint)));
+    let mut wrapped = Finding {
+        rule,
+        message,
+        ..head
+    };
+    wrapped
+        .alternatives
+        .extend(inner.map(|finding| (finding.path, finding.hint)));
     wrapped
 }
 
@@ -124,8 +199,18 @@ fn check_other_names(
         return;
     }
     if facets.has_patterns() || wanted.has_patterns() {
-        let mine: BTreeSet<&String> = facets.object.members.iter().flat_map(|member| &member.patterns).collect();
-        let theirs: BTreeSet<&String> = wanted.object.members.iter().flat_map(|member| &member.patterns).collect();
+        let mine: BTreeSet<&String> = facets
+            .object
+            .members
+            .iter()
+            .flat_map(|member| &member.patterns)
+            .collect();
+        let theirs: BTreeSet<&String> = wanted
+            .object
+            .members
+            .iter()
+            .flat_map(|member| &member.patterns)
+            .collect();
         if mine == theirs {
             check_same_patterns(engine, facets, wanted, consumer, path);
             return;
@@ -140,7 +225,11 @@ fn check_other_names(
         // Names matching the consumer's patterns get those schemas instead.
         for member in &wanted.object.members {
             for pattern in &member.patterns {
-                consumer_other.push(engine.consumer.child(&member.node, &["patternProperties", pattern]));
+                consumer_other.push(
+                    engine
+                        .consumer
+                        .child(&member.node, &["patternProperties", pattern]),
+                );
             }
         }
     }
@@ -162,7 +251,8 @@ fn check_other_names(
     if !found.is_empty() {
         let closed = all_false(engine, &consumer_other);
         let message = if closed {
-            "undeclared properties are no longer allowed, and the producer's open model allows them".to_string()
+            "undeclared properties are no longer allowed, and the producer's open model allows them"
+                .to_string()
         } else {
             "undeclared properties must match a narrower schema now".to_string()
         };
@@ -172,26 +262,80 @@ fn check_other_names(
             finding.certainty = crate::compat::finding::Certainty::Broken;
         }
         engine.report(finding);
-    } else if !producer_other.is_empty() && object.contains_key("additionalProperties") && any_false(engine.producer, &producer_other) {
-        engine.note(Info::new("additional-properties-widened", "undeclared properties are accepted now", first, consumer.clone(), path));
+    } else if !producer_other.is_empty()
+        && object.contains_key("additionalProperties")
+        && any_false(engine.producer, &producer_other)
+    {
+        engine.note(Info::new(
+            "additional-properties-widened",
+            "undeclared properties are accepted now",
+            first,
+            consumer.clone(),
+            path,
+        ));
     }
 }
 
 /// Both sides have the same `patternProperties` keys: compare pattern by pattern (names that
 /// match several patterns get the conjunction on both sides, so this suffices), then the
 /// `additionalProperties` of names no pattern matches.
-fn check_same_patterns(engine: &mut Engine<'_, '_>, facets: &Facets, wanted: &Facets, consumer: &NodeRef, path: &mut Vec<Seg>) {
-    let patterns: BTreeSet<String> = facets.object.members.iter().flat_map(|member| member.patterns.iter().cloned()).collect();
-    let declared: BTreeSet<String> = facets.declared_names().union(&wanted.declared_names()).cloned().collect();
+fn check_same_patterns(
+    engine: &mut Engine<'_, '_>,
+    facets: &Facets,
+    wanted: &Facets,
+    consumer: &NodeRef,
+    path: &mut Vec<Seg>,
+) {
+    let patterns: BTreeSet<String> = facets
+        .object
+        .members
+        .iter()
+        .flat_map(|member| member.patterns.iter().cloned())
+        .collect();
+    let declared: BTreeSet<String> = facets
+        .declared_names()
+        .union(&wanted.declared_names())
+        .cloned()
+        .collect();
     for pattern in &patterns {
-        let mine: Vec<NodeRef> = facets.object.members.iter().filter(|member| member.patterns.contains(pattern)).map(|member| engine.producer.child(&member.node, &["patternProperties", pattern])).collect();
-        let theirs: Vec<NodeRef> = wanted.object.members.iter().filter(|member| member.patterns.contains(pattern)).map(|member| engine.consumer.child(&member.node, &["patternProperties", pattern])).collect();
+        let mine: Vec<NodeRef> = facets
+            .object
+            .members
+            .iter()
+            .filter(|member| member.patterns.contains(pattern))
+            .map(|member| {
+                engine
+                    .producer
+                    .child(&member.node, &["patternProperties", pattern])
+            })
+            .collect();
+        let theirs: Vec<NodeRef> = wanted
+            .object
+            .members
+            .iter()
+            .filter(|member| member.patterns.contains(pattern))
+            .map(|member| {
+                engine
+                    .consumer
+                    .child(&member.node, &["patternProperties", pattern])
+            })
+            .collect();
         let name = engine
             .consumer
             .pattern(pattern)
-            .and_then(|compiled| match crate::compat::strings::search(&crate::compat::strings::StringSet { patterns: vec![&compiled], ..Default::default() }, &crate::compat::strings::Violation::None) {
-                crate::compat::strings::Search::Found(name) if !declared.contains(&name) => Some(name),
-                _ => None,
+            .and_then(|compiled| {
+                match crate::compat::strings::search(
+                    &crate::compat::strings::StringSet {
+                        patterns: vec![&compiled],
+                        ..Default::default()
+                    },
+                    &crate::compat::strings::Violation::None,
+                ) {
+                    crate::compat::strings::Search::Found(name) if !declared.contains(&name) => {
+                        Some(name)
+                    }
+                    _ => None,
+                }
             })
             .unwrap_or_else(|| pattern.clone());
         path.push(Seg::Key(name));
@@ -201,14 +345,32 @@ fn check_same_patterns(engine: &mut Engine<'_, '_>, facets: &Facets, wanted: &Fa
         }
         path.pop();
     }
-    let mine: Vec<NodeRef> = facets.object.members.iter().filter_map(|member| member.additional.clone()).collect();
-    let theirs: Vec<NodeRef> = wanted.object.members.iter().filter_map(|member| member.additional.clone()).collect();
+    let mine: Vec<NodeRef> = facets
+        .object
+        .members
+        .iter()
+        .filter_map(|member| member.additional.clone())
+        .collect();
+    let theirs: Vec<NodeRef> = wanted
+        .object
+        .members
+        .iter()
+        .filter_map(|member| member.additional.clone())
+        .collect();
     if theirs.is_empty() || any_false(engine.producer, &mine) {
         return;
     }
     let name = (0..)
         .map(|at| format!("extra{at}"))
-        .find(|name| !declared.contains(name) && !patterns.iter().any(|pattern| engine.consumer.regex(pattern).is_some_and(|regex| regex.is_match(name))))
+        .find(|name| {
+            !declared.contains(name)
+                && !patterns.iter().any(|pattern| {
+                    engine
+                        .consumer
+                        .regex(pattern)
+                        .is_some_and(|regex| regex.is_match(name))
+                })
+        })
         .unwrap_or_else(|| "extra".to_string());
     path.push(Seg::Key(name));
     let producer_value = Conj::of(mine);
@@ -218,7 +380,11 @@ fn check_same_patterns(engine: &mut Engine<'_, '_>, facets: &Facets, wanted: &Fa
         }
     });
     path.pop();
-    if let Some(mut finding) = wrap_found(found, "additional-properties-narrowed", "undeclared properties that match no pattern must match a narrower schema now".to_string()) {
+    if let Some(mut finding) = wrap_found(
+        found,
+        "additional-properties-narrowed",
+        "undeclared properties that match no pattern must match a narrower schema now".to_string(),
+    ) {
         finding.consumer = consumer.clone();
         engine.report(finding);
     }
@@ -230,9 +396,19 @@ fn wrap_found(found: Vec<Finding>, rule: &'static str, message: String) -> Optio
 
 /// A property name neither side declares, for witnesses of undeclared properties.
 fn fresh_name(facets: &Facets, wanted: &Facets) -> String {
-    let taken: BTreeSet<String> = facets.declared_names().union(&wanted.declared_names()).cloned().collect();
+    let taken: BTreeSet<String> = facets
+        .declared_names()
+        .union(&wanted.declared_names())
+        .cloned()
+        .collect();
     (0..)
-        .map(|at| if at == 0 { "extra".to_string() } else { format!("extra{at}") })
+        .map(|at| {
+            if at == 0 {
+                "extra".to_string()
+            } else {
+                format!("extra{at}")
+            }
+        })
         .find(|name| !taken.contains(name))
         .unwrap_or_else(|| "extra".to_string())
 }
@@ -262,12 +438,27 @@ fn check_required(
         };
         let mut at = path.clone();
         at.push(Seg::Key(name.clone()));
-        engine.report(Finding::broken("required-property-added", message, first.clone(), consumer.clone(), &at, Hint::Absent));
+        engine.report(Finding::broken(
+            "required-property-added",
+            message,
+            first.clone(),
+            consumer.clone(),
+            &at,
+            Hint::Absent,
+        ));
     }
-    if engine.consumer.value(consumer).get("required").is_some() || engine.consumer.value(consumer).get("properties").is_some() {
+    if engine.consumer.value(consumer).get("required").is_some()
+        || engine.consumer.value(consumer).get("properties").is_some()
+    {
         for name in facets.object.required.difference(&wanted.object.required) {
             let _ = producer;
-            engine.note(Info::new("required-property-removed", format!("`{name}` is no longer required"), first.clone(), consumer.clone(), path));
+            engine.note(Info::new(
+                "required-property-removed",
+                format!("`{name}` is no longer required"),
+                first.clone(),
+                consumer.clone(),
+                path,
+            ));
         }
     }
 }
@@ -294,11 +485,17 @@ fn check_counts(
     path: &mut Vec<Seg>,
     first: Option<NodeRef>,
 ) {
-    let have_min = facets.object.min_properties.max(facets.object.required.len() as u64);
+    let have_min = facets
+        .object
+        .min_properties
+        .max(facets.object.required.len() as u64);
     if object.contains_key("minProperties") && have_min < wanted.object.min_properties {
         engine.report(Finding::broken(
             "min-properties-increased",
-            format!("objects need at least {} properties now; the producer may write {have_min}", wanted.object.min_properties),
+            format!(
+                "objects need at least {} properties now; the producer may write {have_min}",
+                wanted.object.min_properties
+            ),
             first.clone(),
             consumer.clone(),
             path,
@@ -309,7 +506,11 @@ fn check_counts(
         && object.contains_key("maxProperties")
     {
         let closed = facets.object.members.iter().any(|member| {
-            member.patterns.is_empty() && member.additional.as_ref().is_some_and(|node| matches!(engine.producer.value(node), Value::Bool(false)))
+            member.patterns.is_empty()
+                && member
+                    .additional
+                    .as_ref()
+                    .is_some_and(|node| matches!(engine.producer.value(node), Value::Bool(false)))
         });
         let have_max = match facets.object.max_properties {
             Some(own) => Some(own),
@@ -319,7 +520,9 @@ fn check_counts(
         if have_max.is_none_or(|have| have > max) {
             engine.report(Finding::broken(
                 "max-properties-decreased",
-                format!("objects may have at most {max} properties now; the producer may write more"),
+                format!(
+                    "objects may have at most {max} properties now; the producer may write more"
+                ),
                 first,
                 consumer.clone(),
                 path,
@@ -356,17 +559,27 @@ fn check_property_names(
             }
         }
         // Undeclared names: the producer's `propertyNames` (or any string) must be included.
-        if engine.semantics == Semantics::Tolerant || any_false(engine.producer, &facets.other()) && !facets.has_patterns() {
+        if engine.semantics == Semantics::Tolerant
+            || any_false(engine.producer, &facets.other()) && !facets.has_patterns()
+        {
             continue;
         }
-        let producer_names = Conj::of(facets.object.property_names.clone()).restricted(types::STRING);
+        let producer_names =
+            Conj::of(facets.object.property_names.clone()).restricted(types::STRING);
         let found = engine.trial(|engine| engine.includes(&producer_names, names, &mut Vec::new()));
         if let Some(finding) = found.into_iter().next() {
             let hint = match finding.hint {
                 Hint::Value(Value::String(name)) => Hint::ExtraProperty(name),
                 _ => Hint::Sample,
             };
-            let mut report = Finding::broken("property-names-narrowed", "property names must match `propertyNames` now; the producer may use others", first.clone(), consumer.clone(), path, hint);
+            let mut report = Finding::broken(
+                "property-names-narrowed",
+                "property names must match `propertyNames` now; the producer may use others",
+                first.clone(),
+                consumer.clone(),
+                path,
+                hint,
+            );
             report.certainty = finding.certainty;
             engine.report(report);
         }
@@ -386,7 +599,11 @@ fn check_dependencies(
 ) {
     for (name, needed) in &wanted.object.dependent_required {
         let (schemas, _) = facets.property(engine.producer, name);
-        if facets.object.required.contains(name) && needed.iter().all(|other| facets.object.required.contains(other)) {
+        if facets.object.required.contains(name)
+            && needed
+                .iter()
+                .all(|other| facets.object.required.contains(other))
+        {
             continue;
         }
         if any_false(engine.producer, &schemas) {
@@ -394,7 +611,11 @@ fn check_dependencies(
         }
         for other in needed {
             let implied = facets.object.required.contains(other)
-                || facets.object.dependent_required.iter().any(|(own, list)| own == name && list.contains(other));
+                || facets
+                    .object
+                    .dependent_required
+                    .iter()
+                    .any(|(own, list)| own == name && list.contains(other));
             if !implied {
                 engine.report(Finding::broken(
                     "dependent-required-added",
@@ -407,7 +628,11 @@ fn check_dependencies(
             }
         }
     }
-    let keyword = if engine.consumer.draft(consumer) >= Draft::Draft201909 { "dependentSchemas" } else { "dependencies" };
+    let keyword = if engine.consumer.draft(consumer) >= Draft::Draft201909 {
+        "dependentSchemas"
+    } else {
+        "dependencies"
+    };
     if let Some(Value::Object(map)) = object.get(keyword) {
         for (name, schema) in map {
             if schema.is_array() {
@@ -419,14 +644,31 @@ fn check_dependencies(
             // Dependencies apply to objects only.
             let mut with_own = producer.restricted(types::OBJECT);
             for part in &producer.parts {
-                let own_keyword = if engine.producer.draft(&part.node) >= Draft::Draft201909 { "dependentSchemas" } else { "dependencies" };
-                if engine.producer.value(&part.node).get(own_keyword).and_then(|map| map.get(name)).is_some_and(|schema| !schema.is_array()) {
-                    with_own.parts.push(crate::compat::conj::Part { node: engine.producer.child(&part.node, &[own_keyword, name]), mask: 0 });
+                let own_keyword = if engine.producer.draft(&part.node) >= Draft::Draft201909 {
+                    "dependentSchemas"
+                } else {
+                    "dependencies"
+                };
+                if engine
+                    .producer
+                    .value(&part.node)
+                    .get(own_keyword)
+                    .and_then(|map| map.get(name))
+                    .is_some_and(|schema| !schema.is_array())
+                {
+                    with_own.parts.push(crate::compat::conj::Part {
+                        node: engine.producer.child(&part.node, &[own_keyword, name]),
+                        mask: 0,
+                    });
                 }
             }
             let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
             if !found.is_empty() {
-                let mut finding = wrap(found, "breaking-change", format!("`{keyword}` of `{name}` constrains objects the producer may write"));
+                let mut finding = wrap(
+                    found,
+                    "breaking-change",
+                    format!("`{keyword}` of `{name}` constrains objects the producer may write"),
+                );
                 finding.certainty = crate::compat::finding::Certainty::Unproven;
                 finding.rule = "cannot-prove-compatible";
                 engine.report(finding);

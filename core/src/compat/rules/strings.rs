@@ -30,7 +30,12 @@ pub fn check(
         return;
     }
     // Producer patterns the automata cannot read are dropped: a larger set is a safe guess.
-    let compiled: Vec<_> = facets.string.patterns.iter().filter_map(|text| engine.producer.pattern(text)).collect();
+    let compiled: Vec<_> = facets
+        .string
+        .patterns
+        .iter()
+        .filter_map(|text| engine.producer.pattern(text))
+        .collect();
     let set = StringSet {
         min_length: facets.string.min_length,
         max_length: facets.string.max_length,
@@ -41,17 +46,45 @@ pub fn check(
     if let Some(min) = min {
         let outcome = search(&set, &Violation::ShorterThan(min));
         let widened = have.min_length > min;
-        settle(engine, producer, consumer, path, outcome, "min-length-increased", &format!("strings need at least {min} characters now"));
+        settle(
+            engine,
+            producer,
+            consumer,
+            path,
+            outcome,
+            "min-length-increased",
+            &format!("strings need at least {min} characters now"),
+        );
         if widened {
-            engine.note(Info::new("min-length-decreased", format!("`minLength` is now {min}"), first.clone(), consumer.clone(), path));
+            engine.note(Info::new(
+                "min-length-decreased",
+                format!("`minLength` is now {min}"),
+                first.clone(),
+                consumer.clone(),
+                path,
+            ));
         }
     }
     if let Some(max) = max {
         let outcome = search(&set, &Violation::LongerThan(max));
         let widened = have.max_length.is_some_and(|old| old < max);
-        settle(engine, producer, consumer, path, outcome, "max-length-decreased", &format!("strings may have at most {max} characters now"));
+        settle(
+            engine,
+            producer,
+            consumer,
+            path,
+            outcome,
+            "max-length-decreased",
+            &format!("strings may have at most {max} characters now"),
+        );
         if widened {
-            engine.note(Info::new("max-length-increased", format!("`maxLength` is now {max}"), first.clone(), consumer.clone(), path));
+            engine.note(Info::new(
+                "max-length-increased",
+                format!("`maxLength` is now {max}"),
+                first.clone(),
+                consumer.clone(),
+                path,
+            ));
         }
     }
     if let Some(text) = pattern {
@@ -62,20 +95,59 @@ pub fn check(
         let outcome = search(&set, &Violation::Unmatched(&wanted));
         let changed = !have.patterns.iter().any(|old| old == text);
         let proven = outcome == Search::NoneExists;
-        settle(engine, producer, consumer, path, outcome, "pattern-narrowed", &format!("strings must match `{text}` now"));
+        settle(
+            engine,
+            producer,
+            consumer,
+            path,
+            outcome,
+            "pattern-narrowed",
+            &format!("strings must match `{text}` now"),
+        );
         if proven && changed && !have.patterns.is_empty() {
-            engine.note(Info::new("pattern-widened", format!("`pattern` is now `{text}`, which accepts every string the old patterns did"), first, consumer.clone(), path));
+            engine.note(Info::new(
+                "pattern-widened",
+                format!(
+                    "`pattern` is now `{text}`, which accepts every string the old patterns did"
+                ),
+                first,
+                consumer.clone(),
+                path,
+            ));
         }
     }
 }
 
-fn settle(engine: &mut Engine<'_, '_>, producer: &Conj, consumer: &NodeRef, path: &[Seg], outcome: Search, rule: &'static str, what: &str) {
+fn settle(
+    engine: &mut Engine<'_, '_>,
+    producer: &Conj,
+    consumer: &NodeRef,
+    path: &[Seg],
+    outcome: Search,
+    rule: &'static str,
+    what: &str,
+) {
     match outcome {
         Search::NoneExists => {}
         Search::Found(text) => {
-            let message = format!("{what}; the producer may write {}", Value::String(text.clone()));
-            engine.report(Finding::broken(rule, message, producer.nodes().next().cloned(), consumer.clone(), path, Hint::Value(Value::String(text))));
+            let message = format!(
+                "{what}; the producer may write {}",
+                Value::String(text.clone())
+            );
+            engine.report(Finding::broken(
+                rule,
+                message,
+                producer.nodes().next().cloned(),
+                consumer.clone(),
+                path,
+                Hint::Value(Value::String(text)),
+            ));
         }
-        Search::GaveUp => engine.unproven(producer, consumer, path, "the string automata are too large to compare"),
+        Search::GaveUp => engine.unproven(
+            producer,
+            consumer,
+            path,
+            "the string automata are too large to compare",
+        ),
     }
 }

@@ -30,15 +30,35 @@ pub fn check(
     let excluded = facets.types & !allowed;
     let first = producer.nodes().next().cloned();
     if excluded != 0 {
-        let rule = if excluded == types::FRACTION { "integer-required" } else { "type-narrowed" };
+        let rule = if excluded == types::FRACTION {
+            "integer-required"
+        } else {
+            "type-narrowed"
+        };
         let message = format!(
             "the producer may write {}, which `type: {}` rejects",
             types::names(excluded).join(" or "),
             types::names(allowed).join(", ")
         );
-        engine.report(Finding::broken(rule, message, first, at.unwrap_or_else(|| consumer.clone()), path, Hint::OfType(excluded)));
+        engine.report(Finding::broken(
+            rule,
+            message,
+            first,
+            at.unwrap_or_else(|| consumer.clone()),
+            path,
+            Hint::OfType(excluded),
+        ));
     } else if facets.typed && allowed & !facets.types != 0 {
-        let message = format!("`type` now also accepts {}", types::names(allowed & !facets.types).join(" and "));
-        engine.note(Info::new("type-widened", message, first, consumer.clone(), path));
+        let message = format!(
+            "`type` now also accepts {}",
+            types::names(allowed & !facets.types).join(" and ")
+        );
+        engine.note(Info::new(
+            "type-widened",
+            message,
+            first,
+            consumer.clone(),
+            path,
+        ));
     }
 }

@@ -1,0 +1,87 @@
+//! `herald check [CATALOG] [--against REF_OR_DIR]` (fixed interface).
+
+use std::path::PathBuf;
+
+use herald_core::compat::check::{Baseline, check, load_baseline};
+use herald_core::diagnostics::{TextOptions, render_text};
+use herald_core::validate_catalog;
+
+use crate::output::{Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, ReportFormat, SemanticsArg};
+
+/// Arguments of `herald check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The catalog directory (with herald.yaml).
+    #[arg(value_name = "CATALOG", default_value = ".")]
+    catalog: PathBuf,
+    /// Also compare with a baseline: a git ref (`main`, `origin/main`, `HEAD~1`, a tag) or a
+    /// catalog directory. Published versions must be unchanged, and no event, version or
+    /// producer/consumer link may disappear.
+    #[arg(long, value_name = "REF_OR_DIR")]
+    against: Option<String>,
+    /// Which documents count: all valid ones (strict), or what herald's generated code writes and reads (tolerant).
+    #[arg(long, value_enum, default_value = "strict")]
+    semantics: SemanticsArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+}
+
+/// Runs the command and returns its exit code.
+pub fn run(args: Args) -> u8 {
+    let validation = match validate_catalog(&args.catalog) {
+        Ok(validation) => validation,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    if validation.diagnostics.has_errors() {
+        let options = TextOptions {
+            color: args.color.enabled(),
+            ..TextOptions::default()
+        };
+        eprint!(
+            "{}",
+            render_text(
+                &validation.catalog.sources,
+                &validation.diagnostics,
+                options
+            )
+        );
+        eprintln!(
+            "error: the catalog has errors; `herald validate` must pass before compatibility can be checked"
+        );
+        return EXIT_UNUSABLE;
+    }
+    let baseline = match &args.against {
+        None => None,
+        Some(text) => match load_baseline(&args.catalog, &Baseline::parse(text)) {
+            Ok(baseline) => Some(baseline),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_UNUSABLE;
+            }
+        },
+    };
+    let report = check(
+        &validation.catalog,
+        baseline.as_ref(),
+        args.semantics.into(),
+    );
+    match crate::output::render_report(&report, args.format, args.color.enabled()) {
+        Ok(text) => print!("{text}"),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_UNUSABLE;
+        }
+    }
+    if report.compatible {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    }
+}
