@@ -43,3 +43,27 @@ fn readme_lists_every_diagnostic_code() {
         );
     }
 }
+
+#[test]
+fn readme_lists_every_compatibility_rule() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md exists");
+    for rule in herald_core::compat::rules::RULES {
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.id)) && readme.contains(rule.summary),
+            "README.md does not list rule `{}` with its summary",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn readme_shows_every_subcommand_help() {
+    for command in ["diff", "check", "explain"] {
+        assert_eq!(
+            readme_block(command),
+            help(&[command, "--help"]),
+            "herald {command} --help"
+        );
+    }
+}

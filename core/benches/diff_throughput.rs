@@ -101,10 +101,31 @@ impl Verdict {
                 rule,
                 instance_path,
                 witness,
-            } => format!("breaking `{rule}` at `{instance_path}`, witness {witness}"),
+            } => format!(
+                "breaking `{rule}` at `{instance_path}`, witness {}",
+                shorten(witness)
+            ),
             Verdict::Unproven { rule, message } => format!("unproven `{rule}`: {message}"),
             Verdict::Error(message) => format!("error: {message}"),
         }
+    }
+}
+
+/// A witness as shown: strings longer than 40 characters are cut, their length noted.
+fn shorten(witness: &Value) -> Value {
+    match witness {
+        Value::String(text) if text.chars().count() > 40 => {
+            let head: String = text.chars().take(8).collect();
+            Value::String(format!("{head}...({} chars)", text.chars().count()))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(shorten).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(key, value)| (key.clone(), shorten(value)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -116,6 +137,7 @@ struct Peer {
     counts: BTreeMap<&'static str, u64>,
     error_kinds: String,
     per_pair: BTreeMap<String, String>,
+    per_pair_seconds: BTreeMap<String, f64>,
 }
 
 const CLASSES: [&str; 4] = ["compatible", "breaking", "unproven", "error"];
@@ -186,6 +208,7 @@ fn main() {
             None
         };
         let Some(peer) = peer else {
+            slowest(&pairs, None);
             summary.push(format!(
                 "| {name} | {} | {herald_rate:.0} | - | - | - |",
                 pairs.len()
@@ -210,6 +233,7 @@ fn main() {
             "speed-up herald / jsonsubschema: {:.0}x",
             herald_rate / peer_rate
         );
+        slowest(&pairs, Some(&peer));
         let agree = compare_verdicts(&pairs, &verdicts, &peer, &rechecked);
         summary.push(format!(
             "| {name} | {} | {herald_rate:.0} | {peer_rate:.2} | {:.0}x | {agree} |",
@@ -317,6 +341,34 @@ fn time_diff_only(loaded: &[(SchemaFile, SchemaFile)], rounds: usize) -> Duratio
         best = best.min(started.elapsed());
     }
     best
+}
+
+/// herald's five slowest pairs (each timed once, load + diff), with the peer's time on them.
+fn slowest(pairs: &[Pair], peer: Option<&Peer>) {
+    let mut times: Vec<(Duration, &Pair)> = pairs
+        .iter()
+        .map(|pair| {
+            let started = Instant::now();
+            black_box(herald_diff(pair).ok());
+            (started.elapsed(), pair)
+        })
+        .collect();
+    times.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
+    println!("herald's slowest pairs:");
+    for (took, pair) in times.iter().take(5) {
+        let theirs = peer
+            .and_then(|peer| peer.per_pair_seconds.get(&pair.id))
+            .map_or(String::new(), |seconds| {
+                format!(", jsonsubschema {:.1} ms", seconds * 1000.0)
+            });
+        println!(
+            "  {:>8.2} ms  {} ({} + {} bytes){theirs}",
+            took.as_secs_f64() * 1000.0,
+            pair.id,
+            pair.old.to_string().len(),
+            pair.new.to_string().len()
+        );
+    }
 }
 
 fn count<'a>(classes: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
@@ -532,6 +584,15 @@ fn run_peer(python: &str, repo: &Path, corpus: &Path, timeout: f64) -> Option<Pe
                 pairs
                     .iter()
                     .map(|(id, verdict)| (id.clone(), verdict.as_str().unwrap_or("?").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        per_pair_seconds: value["per_pair_seconds"]
+            .as_object()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .map(|(id, seconds)| (id.clone(), seconds.as_f64().unwrap_or(f64::NAN)))
                     .collect()
             })
             .unwrap_or_default(),

@@ -13,7 +13,8 @@ jsonsubschema resolves `$ref`s in place).
 Prints one JSON object on stdout:
   {"version", "python", "pairs", "seconds", "seconds_decided", "timeout",
    "true", "false", "errors", "timeouts", "error_kinds": {kind: count},
-   "per_pair": {id: "true" | "false" | "error:KIND" | "timeout"}}
+   "per_pair": {id: "true" | "false" | "error:KIND" | "timeout"},
+   "per_pair_seconds": {id: seconds}}
 `seconds` is the sum of every call's time, timed-out calls counting up to the timeout.
 
 Exit 3 (with how to install it on stderr) when jsonsubschema cannot be imported.
@@ -68,6 +69,7 @@ def main():
     counts = {"true": 0, "false": 0, "errors": 0, "timeouts": 0}
     error_kinds = {}
     per_pair = {}
+    per_pair_seconds = {}
     seconds = 0.0
     seconds_decided = 0.0
     for pair in pairs:
@@ -88,6 +90,7 @@ def main():
         elapsed = time.perf_counter() - started
         seconds += elapsed
         per_pair[pair["id"]] = verdict
+        per_pair_seconds[pair["id"]] = elapsed
         if verdict in ("true", "false"):
             counts[verdict] += 1
             seconds_decided += elapsed
@@ -109,6 +112,7 @@ def main():
             **counts,
             "error_kinds": error_kinds,
             "per_pair": per_pair,
+            "per_pair_seconds": per_pair_seconds,
         },
         sys.stdout,
     )

@@ -10,6 +10,7 @@ pub mod compat;
 pub mod diagnostics;
 pub mod events;
 pub mod names;
+mod parallel;
 pub mod schema;
 pub mod source;
 mod validate;

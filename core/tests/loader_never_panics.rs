@@ -9,9 +9,10 @@
 //! - rendering the diagnostics as text (with and without colour) and as JSON does not panic.
 //!
 //! The case count is fixed (64 per property) so the file stays fast in debug builds;
-//! `PROPTEST_CASES=10000 cargo test -p herald-core --test loader_never_panics` runs more.
-//! Failing inputs are persisted by proptest under `core/tests/proptest-regressions/` and
-//! replayed first on the next run; commit that directory when it appears.
+//! `PROPTEST_CASES=4000 cargo test -p herald-core --test loader_never_panics` runs more.
+//! Failing inputs are persisted by proptest in `loader_never_panics.proptest-regressions` next
+//! to this file (integration tests have no `lib.rs`, so proptest falls back to the source
+//! file's directory and says so on stderr) and replayed first on every run; commit it.
 //! The cargo-fuzz targets in `fuzz/` cover the same ground without a time budget.
 
 use std::fs;

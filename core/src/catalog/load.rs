@@ -114,19 +114,21 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
     let mut events = Vec::new();
     let mut unloadable_events = std::collections::BTreeSet::new();
     let paths = loader.discover(&events_dir, manifest_file.file);
-    for catalog_path in paths {
-        let parsed = loader.read(&catalog_path);
-        let typed = parsed.value.as_ref().and_then(|value| {
-            loader.typed::<EventVersionFile>(OwnSchema::EventVersion, value, parsed.file)
-        });
+    // Event files are independent: read and check them on every core, each worker with its
+    // own loader, then merge in path order so file ids and output stay deterministic.
+    let parsed_files = read_in_parallel(&loader.root, &paths);
+    for (catalog_path, worker) in paths.iter().zip(parsed_files) {
+        let Some((mut worker, typed, value)) = worker else {
+            continue;
+        };
+        let offset = loader.absorb(&mut worker);
         match typed {
             Some(raw) => events.push(LoadedEventVersion {
-                file: parsed.file,
+                file: FileId(offset),
                 raw,
             }),
             None => {
-                let named = parsed
-                    .value
+                let named = value
                     .as_ref()
                     .and_then(|value| value.get("event"))
                     .and_then(Value::as_str)
@@ -146,6 +148,26 @@ pub fn load_catalog(root: &Path) -> Result<LoadedCatalog, UnusableCatalog> {
     })
 }
 
+/// One event file read by a worker: its loader (one file, its diagnostics), its typed content
+/// when it matched herald's schema, and its raw content when it parsed.
+type WorkerResult = Option<(Loader, Option<EventVersionFile>, Option<Value>)>;
+
+fn read_in_parallel(root: &Path, paths: &[String]) -> Vec<WorkerResult> {
+    let read_one = |catalog_path: &String| {
+        let mut worker = Loader {
+            root: root.to_path_buf(),
+            sources: SourceMap::default(),
+            diagnostics: Diagnostics::default(),
+        };
+        let parsed = worker.read(catalog_path);
+        let typed = parsed.value.as_ref().and_then(|value| {
+            worker.typed::<EventVersionFile>(OwnSchema::EventVersion, value, parsed.file)
+        });
+        Some((worker, typed, parsed.value))
+    };
+    crate::parallel::map(paths, read_one)
+}
+
 /// Reads files of one catalog into a source map, recording problems as diagnostics.
 pub struct Loader {
     /// The catalog directory.
@@ -157,6 +179,22 @@ pub struct Loader {
 }
 
 impl Loader {
+    /// Moves another loader's files and diagnostics into this one (file ids shift by the
+    /// number of files already here) and returns the shift.
+    pub fn absorb(&mut self, other: &mut Loader) -> usize {
+        let offset = self.sources.len();
+        for file in other.sources.take_all() {
+            self.sources.add(file);
+        }
+        for mut diagnostic in std::mem::take(&mut other.diagnostics).into_items() {
+            for label in &mut diagnostic.labels {
+                label.file = FileId(label.file.0 + offset);
+            }
+            self.diagnostics.push(diagnostic);
+        }
+        offset
+    }
+
     /// Reads and parses the file at a catalog path.
     pub fn read(&mut self, catalog_path: &str) -> ParsedFile {
         let path = self.root.join(catalog_path);

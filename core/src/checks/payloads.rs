@@ -43,20 +43,30 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
         }
     }
     let retriever = CatalogRetriever::new(&catalog.schemas);
+    let compilable: Vec<_> = catalog
+        .events
+        .values()
+        .flatten()
+        .filter(|version| {
+            let reachable = catalog.schemas.reachable_docs(&version.catalog_path);
+            !catalog.schemas.has_broken_refs_in(&reachable)
+                && !reachable
+                    .iter()
+                    .any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
+        })
+        .filter_map(|version| {
+            draft::detect(&version.raw.payload)
+                .ok()
+                .map(|draft| (version, draft))
+        })
+        .collect();
+    // Compiling is the slow part of validation and each payload is independent: use every core.
+    let compiled = crate::parallel::map(&compilable, |(version, draft)| {
+        compile(&catalog.schemas, &retriever, &version.catalog_path, *draft)
+    });
     let mut validators = Validators::new();
-    for version in catalog.events.values().flatten() {
-        let reachable = catalog.schemas.reachable_docs(&version.catalog_path);
-        if catalog.schemas.has_broken_refs_in(&reachable)
-            || reachable
-                .iter()
-                .any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
-        {
-            continue;
-        }
-        let Ok(draft) = draft::detect(&version.raw.payload) else {
-            continue;
-        };
-        match compile(&catalog.schemas, &retriever, &version.catalog_path, draft) {
+    for ((version, _), outcome) in compilable.iter().zip(compiled) {
+        match outcome {
             Ok(validator) => {
                 validators.insert(
                     (version.raw.event.clone(), version.raw.version),

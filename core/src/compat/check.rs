@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::compare::compare;
+use super::compare::{SafetyNet, compare_with};
 use super::options::{Mode, Semantics};
 use super::report::{Location, Report, ReportedChange, report_changes};
 use super::side::Side;
@@ -63,32 +63,12 @@ pub struct LoadedBaseline {
 pub fn check_versions(catalog: &Catalog, semantics: Semantics) -> Vec<ReportedChange> {
     let retriever = CatalogRetriever::new(&catalog.schemas);
     let events: Vec<(&String, &Vec<EventVersion>)> = catalog.events.iter().collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8);
-    let chunk = events.len().div_ceil(threads).max(1);
-    let mut changes = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = events
-            .chunks(chunk)
-            .map(|part| {
-                let retriever = retriever.clone();
-                scope.spawn(move || {
-                    part.iter()
-                        .flat_map(|(name, versions)| {
-                            check_event(catalog, &retriever, name, versions, semantics)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for handle in handles {
-            if let Ok(found) = handle.join() {
-                changes.extend(found);
-            }
-        }
-    });
-    changes
+    crate::parallel::map(&events, |(name, versions)| {
+        check_event(catalog, &retriever, name, versions, semantics)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn check_event(
@@ -105,6 +85,17 @@ fn check_event(
             Side::with_retriever(&catalog.schemas, version.payload_node(), retriever.clone())
         })
         .collect();
+    let examples: Vec<Vec<Value>> = versions
+        .iter()
+        .map(|version| {
+            version
+                .raw
+                .examples
+                .iter()
+                .map(|example| example.payload.clone())
+                .collect()
+        })
+        .collect();
     let locate = |node: &NodeRef| locate_node(catalog, node);
     let mut changes = Vec::new();
     for newer in 1..versions.len() {
@@ -119,7 +110,8 @@ fn check_event(
                 versions[older].raw.version, versions[newer].raw.version
             );
             for direction in mode.directions() {
-                let found = compare(&sides[older], &sides[newer], *direction, semantics);
+                let net = SafetyNet::Documents(&examples[older], &examples[newer]);
+                let found = compare_with(&sides[older], &sides[newer], *direction, semantics, net);
                 let mut reported = report_changes(
                     found,
                     &catalog.sources,

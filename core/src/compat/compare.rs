@@ -35,12 +35,33 @@ pub struct Change {
     pub witness: Option<Value>,
 }
 
+/// What to try, beyond the engine's findings, to catch a break no rule saw.
+#[derive(Debug, Clone, Copy)]
+pub enum SafetyNet<'v> {
+    /// Documents sampled from the producer's schema (one pair at a time: `herald diff`).
+    Sample,
+    /// Documents the producer is known to write: each version's examples (`herald check`,
+    /// where sampling every pair of a large catalog would cost more than the check).
+    Documents(&'v [serde_json::Value], &'v [serde_json::Value]),
+}
+
 /// Compares `old` and `new` in `direction`: in backward, producers use OLD and consumers NEW.
 pub fn compare(
     old: &Side<'_>,
     new: &Side<'_>,
     direction: Direction,
     semantics: Semantics,
+) -> Vec<Change> {
+    compare_with(old, new, direction, semantics, SafetyNet::Sample)
+}
+
+/// [`compare`] with a chosen safety net.
+pub fn compare_with(
+    old: &Side<'_>,
+    new: &Side<'_>,
+    direction: Direction,
+    semantics: Semantics,
+    net: SafetyNet<'_>,
 ) -> Vec<Change> {
     let (producer, consumer) = match direction {
         Direction::Backward => (old, new),
@@ -83,8 +104,22 @@ pub fn compare(
             witness,
         });
     }
+    let caught = || match net {
+        SafetyNet::Sample => judge.search(),
+        SafetyNet::Documents(old_documents, new_documents) => {
+            let written = if direction == Direction::Backward {
+                old_documents
+            } else {
+                new_documents
+            };
+            written
+                .iter()
+                .find(|document| judge.breaks(document))
+                .cloned()
+        }
+    };
     if changes.iter().all(|change| !change.proven)
-        && let Some(witness) = judge.search()
+        && let Some(witness) = caught()
     {
         changes.retain(|change| change.proven);
         let (old_node, new_node) = place(Some(producer.root.clone()), Some(consumer.root.clone()));

@@ -174,6 +174,27 @@ impl<'s, 'a> Sampler<'s, 'a> {
             }
             items.push(item);
         }
+        // `contains`: add matching items until each minimum is met.
+        for (contains, min, _) in &facets.array.contains {
+            let matching = |items: &[Value]| {
+                items
+                    .iter()
+                    .filter(|item| self.side.accepts(contains, item) == Some(true))
+                    .count() as u64
+            };
+            while matching(&items) < *min {
+                if facets
+                    .array
+                    .max_items
+                    .is_some_and(|max| items.len() as u64 >= max)
+                {
+                    return None;
+                }
+                let mut schemas = facets.item(items.len());
+                schemas.push(contains.clone());
+                items.push(self.sample_at(&Conj::of(schemas), Variant::Minimal, depth + 1)?);
+            }
+        }
         Some(Value::Array(items))
     }
 

@@ -130,6 +130,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Every diagnostic, by value.
+    pub fn into_items(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
     /// The diagnostic recorded last, to add to it.
     pub fn last_mut(&mut self) -> Option<&mut Diagnostic> {
         self.items.last_mut()

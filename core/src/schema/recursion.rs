@@ -23,7 +23,13 @@ pub struct EndlessRecursion {
 
 /// Checks every schema reachable from `roots`.
 pub fn find_endless_recursion(store: &SchemaStore, roots: &[NodeRef]) -> Vec<EndlessRecursion> {
-    let graph = Graph::build(store, roots);
+    // Without a `$ref` there is no recursion.
+    let roots: Vec<NodeRef> = roots
+        .iter()
+        .filter(|root| store.has_refs(&root.doc))
+        .cloned()
+        .collect();
+    let graph = Graph::build(store, &roots);
     let mut found = graph.in_place_cycles();
     let finite = graph.finitely_satisfiable(store);
     for (holder, target) in &graph.refs {

@@ -45,6 +45,8 @@ pub struct SchemaStore {
     targets: HashMap<NodeRef, NodeRef>,
     broken: HashSet<NodeRef>,
     failed_files: HashSet<String>,
+    docs_with_refs: HashSet<String>,
+    doc_edges: HashMap<String, HashSet<String>>,
 }
 
 impl SchemaStore {
@@ -79,6 +81,11 @@ impl SchemaStore {
         self.broken.contains(node)
     }
 
+    /// Whether `doc` has any `$ref` (resolved or not).
+    pub fn has_refs(&self, doc: &str) -> bool {
+        self.docs_with_refs.contains(doc)
+    }
+
     /// The documents reachable from `doc` through `$ref`s, `doc` included.
     pub fn reachable_docs(&self, doc: &str) -> HashSet<String> {
         let mut seen = HashSet::new();
@@ -87,9 +94,9 @@ impl SchemaStore {
             if !seen.insert(doc.clone()) {
                 continue;
             }
-            for (from, to) in &self.targets {
-                if from.doc == doc && !seen.contains(&to.doc) {
-                    stack.push(to.doc.clone());
+            for to in self.doc_edges.get(&doc).into_iter().flatten() {
+                if !seen.contains(to) {
+                    stack.push(to.clone());
                 }
             }
         }
@@ -144,6 +151,9 @@ impl SchemaStore {
                     refs.push((pointer.to_string(), reference.clone()));
                 }
             });
+            if !refs.is_empty() {
+                self.docs_with_refs.insert(doc_path.clone());
+            }
             for (pointer, reference) in refs {
                 let holder = NodeRef {
                     doc: doc_path.clone(),
@@ -154,6 +164,10 @@ impl SchemaStore {
                         if !done.contains(&target.doc) {
                             queue.push(target.doc.clone());
                         }
+                        self.doc_edges
+                            .entry(holder.doc.clone())
+                            .or_default()
+                            .insert(target.doc.clone());
                         self.targets.insert(holder, target);
                     }
                     Ok(None) => {}

@@ -99,6 +99,21 @@ impl SourceMap {
         FileId(self.files.len() - 1)
     }
 
+    /// How many files there are.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Takes every file out, in order.
+    pub fn take_all(&mut self) -> Vec<SourceFile> {
+        std::mem::take(&mut self.files)
+    }
+
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]

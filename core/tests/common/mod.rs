@@ -30,15 +30,31 @@ pub struct Pair {
 impl Pair {
     /// Writes and loads `old` and `new`.
     pub fn new(old: &Value, new: &Value) -> Pair {
+        Pair::try_new(old, new).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// Writes and loads `old` and `new`; `Err` when either does not load.
+    pub fn try_new(old: &Value, new: &Value) -> Result<Pair, String> {
         let dir = tempfile::tempdir().expect("temp dir");
         let load = |name: &str, value: &Value| {
             let path = dir.path().join(name);
-            std::fs::write(&path, serde_json::to_string_pretty(value).expect("serialize")).expect("write schema");
-            load_schema_file(&path).unwrap_or_else(|error| panic!("{name} does not load: {error:?}\n{value:#}"))
+            std::fs::write(
+                &path,
+                serde_json::to_string_pretty(value).expect("serialize"),
+            )
+            .expect("write schema");
+            load_schema_file(&path)
+                .map_err(|error| format!("{name} does not load: {error:?}\n{value:#}"))
         };
-        let old_file = load("old.json", old);
-        let new_file = load("new.json", new);
-        Pair { old_value: old.clone(), new_value: new.clone(), old: old_file, new: new_file, dir }
+        let old_file = load("old.json", old)?;
+        let new_file = load("new.json", new)?;
+        Ok(Pair {
+            old_value: old.clone(),
+            new_value: new.clone(),
+            old: old_file,
+            new: new_file,
+            dir,
+        })
     }
 
     /// `herald diff old.json new.json --mode mode --semantics semantics`.
@@ -61,40 +77,73 @@ pub fn validator(schema: &Value) -> jsonschema::Validator {
         .unwrap_or_else(|error| panic!("schema does not compile: {error}\n{schema:#}"))
 }
 
+/// Whether the `jsonschema` crate compiles `schema`.
+pub fn compiles(schema: &Value) -> bool {
+    jsonschema::options()
+        .should_validate_formats(false)
+        .build(schema)
+        .is_ok()
+}
+
 /// Whether `instance` is valid under `schema`.
 pub fn valid(schema: &Value, instance: &Value) -> bool {
     validator(schema).is_valid(instance)
 }
 
 /// The writer's and the reader's schema of a change.
-pub fn writer_reader<'a>(change: &ReportedChange, old: &'a Value, new: &'a Value) -> (&'a Value, &'a Value) {
-    if change.direction == "backward" { (old, new) } else { (new, old) }
+pub fn writer_reader<'a>(
+    change: &ReportedChange,
+    old: &'a Value,
+    new: &'a Value,
+) -> (&'a Value, &'a Value) {
+    if change.direction == "backward" {
+        (old, new)
+    } else {
+        (new, old)
+    }
 }
 
 /// Checks that a proven breaking change's witness shows the break: valid under the writer's
 /// schema and rejected by the reader's (under tolerant semantics: the writer's document has
 /// only declared properties, and the reader's view of it is rejected). Returns why not.
-pub fn witness_problem(change: &ReportedChange, old: &Value, new: &Value, semantics: Semantics) -> Option<String> {
+pub fn witness_problem(
+    change: &ReportedChange,
+    old: &Value,
+    new: &Value,
+    semantics: Semantics,
+) -> Option<String> {
     let Some(witness) = &change.witness else {
         return Some(format!("`{}` has no witness", change.rule));
     };
     let (writer, reader) = writer_reader(change, old, new);
     if !valid(writer, witness) {
-        return Some(format!("`{}`: witness {witness} is not valid under the writer's schema", change.rule));
+        return Some(format!(
+            "`{}`: witness {witness} is not valid under the writer's schema",
+            change.rule
+        ));
     }
     match semantics {
         Semantics::Strict => {
             if valid(reader, witness) {
-                return Some(format!("`{}`: witness {witness} is valid under the reader's schema", change.rule));
+                return Some(format!(
+                    "`{}`: witness {witness} is valid under the reader's schema",
+                    change.rule
+                ));
             }
         }
         Semantics::Tolerant => {
             if !Tolerant::new(writer).only_declared(witness) {
-                return Some(format!("`{}`: witness {witness} has properties the writer does not declare", change.rule));
+                return Some(format!(
+                    "`{}`: witness {witness} has properties the writer does not declare",
+                    change.rule
+                ));
             }
             let read = Tolerant::new(reader).view(witness);
             if valid(reader, &read) {
-                return Some(format!("`{}`: the reader's tolerant view {read} of witness {witness} is valid", change.rule));
+                return Some(format!(
+                    "`{}`: the reader's tolerant view {read} of witness {witness} is valid",
+                    change.rule
+                ));
             }
         }
     }
@@ -129,10 +178,14 @@ impl<'a> Tolerant<'a> {
 
     fn only_declared_at(&self, schemas: &[&'a Value], document: &Value) -> bool {
         match document {
-            Value::Object(object) => object.iter().all(|(name, value)| match self.declared(schemas, name) {
-                Some(inner) => self.only_declared_at(&inner, value),
-                None => false,
-            }),
+            Value::Object(object) => {
+                object
+                    .iter()
+                    .all(|(name, value)| match self.declared(schemas, name) {
+                        Some(inner) => self.only_declared_at(&inner, value),
+                        None => false,
+                    })
+            }
             Value::Array(items) => items.iter().enumerate().all(|(at, item)| {
                 let inner = self.items(schemas, at);
                 inner.is_empty() || self.only_declared_at(&inner, item)
@@ -169,7 +222,11 @@ impl<'a> Tolerant<'a> {
                     .enumerate()
                     .map(|(at, item)| {
                         let inner = self.items(schemas, at);
-                        if inner.is_empty() { item.clone() } else { self.view_at(&inner, item) }
+                        if inner.is_empty() {
+                            item.clone()
+                        } else {
+                            self.view_at(&inner, item)
+                        }
                     })
                     .collect(),
             ),
@@ -220,7 +277,10 @@ impl<'a> Tolerant<'a> {
         let mut additional = Vec::new();
         for schema in &places {
             let mut matched = false;
-            if let Some(property) = schema.get("properties").and_then(|properties| properties.get(name)) {
+            if let Some(property) = schema
+                .get("properties")
+                .and_then(|properties| properties.get(name))
+            {
                 found.push(property);
                 matched = true;
             }
@@ -232,7 +292,11 @@ impl<'a> Tolerant<'a> {
                     }
                 }
             }
-            if !matched && let Some(extra) = schema.get("additionalProperties").filter(|extra| extra.is_object()) {
+            if !matched
+                && let Some(extra) = schema
+                    .get("additionalProperties")
+                    .filter(|extra| extra.is_object())
+            {
                 additional.push(extra);
             }
         }
@@ -274,10 +338,12 @@ pub fn pattern_matches(pattern: &str, text: &str) -> bool {
     }
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let compiled = cache
-            .entry(pattern.to_string())
-            .or_insert_with(|| jsonschema::validator_for(&serde_json::json!({ "pattern": pattern })).ok());
-        compiled.as_ref().is_some_and(|validator| validator.is_valid(&Value::String(text.to_string())))
+        let compiled = cache.entry(pattern.to_string()).or_insert_with(|| {
+            jsonschema::validator_for(&serde_json::json!({ "pattern": pattern })).ok()
+        });
+        compiled
+            .as_ref()
+            .is_some_and(|validator| validator.is_valid(&Value::String(text.to_string())))
     })
 }
 
@@ -291,5 +357,10 @@ pub fn breaking_rules(report: &Report) -> Vec<&'static str> {
 
 /// The rule IDs of the compatible changes of `report`.
 pub fn info_rules(report: &Report) -> HashSet<&'static str> {
-    report.changes.iter().filter(|change| !change.breaking).map(|change| change.rule).collect()
+    report
+        .changes
+        .iter()
+        .filter(|change| !change.breaking)
+        .map(|change| change.rule)
+        .collect()
 }

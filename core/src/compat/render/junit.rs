@@ -3,7 +3,7 @@
 //! One test suite, one test case per change: breaking changes fail (the witness in the body),
 //! ignored ones are skipped with the reason, compatible ones pass.
 
-use super::{Kind, counts, kind, primary, secondary, witness_roles};
+use super::{Kind, counts, kind, primary, witness_roles};
 use crate::compat::report::{Report, ReportedChange};
 
 /// Renders the report as a JUnit XML document.
@@ -37,12 +37,11 @@ fn testcase(out: &mut String, change: &ReportedChange) {
         Some(subject) => format!("{subject} ({})", change.direction),
         None => format!("herald {}", change.direction),
     };
-    let at = if change.instance_path.is_empty() {
-        "/"
+    let name = if change.instance_path.is_empty() {
+        change.rule.to_string()
     } else {
-        change.instance_path.as_str()
+        format!("{} at {}", change.rule, change.instance_path)
     };
-    let name = format!("{} at {at}", change.rule);
     let mut attributes = format!(
         "name=\"{}\" classname=\"{}\"",
         escape(&name),
@@ -87,8 +86,12 @@ fn failure_body(change: &ReportedChange) -> String {
     } else {
         body.push_str(&format!("check: {}\n", change.direction));
     }
-    for (side, place) in [("at", primary(change)), ("also", secondary(change))] {
-        if let Some((location, pointer)) = place {
+    let sides = [
+        ("old", &change.old_location, change.old_path.as_deref()),
+        ("new", &change.new_location, change.new_path.as_deref()),
+    ];
+    for (side, location, pointer) in sides {
+        if let Some(location) = location {
             body.push_str(&format!(
                 "{side}: {}:{}:{}",
                 location.file, location.line, location.column

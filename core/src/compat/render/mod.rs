@@ -62,14 +62,6 @@ fn primary(change: &ReportedChange) -> Option<(&Location, Option<&str>)> {
     }
 }
 
-/// The other side's node, when both sides have one.
-fn secondary(change: &ReportedChange) -> Option<(&Location, Option<&str>)> {
-    match (&change.new_location, &change.old_location) {
-        (Some(_), Some(old)) => Some((old, change.old_path.as_deref())),
-        _ => None,
-    }
-}
-
 /// The witness on one line, as compact JSON.
 fn witness_inline(change: &ReportedChange) -> Option<String> {
     change
@@ -93,7 +85,7 @@ fn plural(count: usize, one: &str, many: &str) -> String {
 }
 
 /// The one-line verdict shared by the summaries: `compatible` or `N breaking changes`, then the
-/// ignored and compatible counts and the mode.
+/// mode and the count of each kind of change.
 fn summary(report: &Report) -> String {
     let (breaking, ignored, info) = counts(report);
     let verdict = if report.compatible && breaking == 0 {
@@ -101,20 +93,8 @@ fn summary(report: &Report) -> String {
     } else {
         plural(breaking, "breaking change", "breaking changes")
     };
-    let mut extra = Vec::new();
-    if ignored > 0 {
-        extra.push(format!("{ignored} ignored"));
-    }
-    if info > 0 {
-        extra.push(plural(info, "compatible change", "compatible changes"));
-    }
-    let extra = if extra.is_empty() {
-        String::new()
-    } else {
-        format!(", {}", extra.join(", "))
-    };
     format!(
-        "{verdict}{extra} ({} mode, {} semantics)",
+        "{verdict} ({} mode, {} semantics: {breaking} breaking, {ignored} ignored, {info} compatible)",
         report.mode, report.semantics
     )
 }

@@ -47,15 +47,21 @@ pub fn check(
     if object.contains_key("not") {
         let not = engine.consumer.child(consumer, &["not"]);
         if !engine.disjoint(producer, &not) && !excluded_by_producer(engine, producer, &not) {
+            let hint = matching_value(engine, producer, &not).map_or(Hint::Sample, Hint::Value);
+            let certainty = if matches!(hint, Hint::Value(_)) {
+                Certainty::Broken
+            } else {
+                Certainty::Unproven
+            };
             engine.report(Finding {
-                certainty: Certainty::Unproven,
+                certainty,
                 ..Finding::broken(
                     "not-added",
-                    "`not` may reject values the producer writes",
+                    "`not` rejects values the producer may write",
                     producer.nodes().next().cloned(),
                     not.clone(),
                     path,
-                    Hint::Sample,
+                    hint,
                 )
             });
         }
@@ -253,4 +259,34 @@ fn excluded_by_producer(engine: &Engine<'_, '_>, producer: &Conj, not: &NodeRef)
         reversed.includes(&Conj::of([not.clone()]), &own, &mut Vec::new());
         reversed.findings.is_empty()
     })
+}
+
+/// A value the consumer-side schema `node` accepts and the producer writes, if sampling finds one.
+fn matching_value(engine: &Engine<'_, '_>, producer: &Conj, node: &NodeRef) -> Option<Value> {
+    let sampler = crate::compat::sample::Sampler::new(engine.consumer);
+    let target = Conj::of([node.clone()]);
+    let kinds = [
+        types::NULL,
+        types::BOOLEAN,
+        types::INTEGER,
+        types::FRACTION,
+        types::STRING,
+        types::ARRAY,
+        types::OBJECT,
+    ];
+    kinds
+        .into_iter()
+        .flat_map(|bits| {
+            [
+                crate::compat::sample::Variant::Minimal,
+                crate::compat::sample::Variant::Full,
+            ]
+            .map(|variant| sampler.with(&target, &[], &Hint::OfType(bits), variant))
+        })
+        .flatten()
+        .find(|value| {
+            producer
+                .nodes()
+                .all(|part| engine.producer.accepts(part, value) == Some(true))
+        })
 }

@@ -412,6 +412,14 @@ pub const RULES: &[Rule] = &[
         "`dependentRequired` (or array-valued `dependencies`) requires a property the producer may omit when the first is present.",
     ),
     rule(
+        "dependent-schema-added",
+        true,
+        Add,
+        W("removing a dependent schema is reported by the rules of what it constrained"),
+        "Objects with a property must now satisfy another schema.",
+        "`dependentSchemas` (or schema-valued `dependencies`) applies a schema to objects that have the property, and the producer's objects with it do not all satisfy it.",
+    ),
+    rule(
         "dependent-required-removed",
         false,
         Remove,

@@ -663,14 +663,18 @@ fn check_dependencies(
                 }
             }
             let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
-            if !found.is_empty() {
-                let mut finding = wrap(
-                    found,
-                    "breaking-change",
-                    format!("`{keyword}` of `{name}` constrains objects the producer may write"),
+            if let Some(mut finding) = wrap_found(
+                found,
+                "dependent-schema-added",
+                format!("`{keyword}` of `{name}` rejects objects the producer may write"),
+            ) {
+                // The objects that show it carry `name`.
+                let inner = (
+                    std::mem::take(&mut finding.path),
+                    std::mem::replace(&mut finding.hint, Hint::ExtraProperty(name.clone())),
                 );
-                finding.certainty = crate::compat::finding::Certainty::Unproven;
-                finding.rule = "cannot-prove-compatible";
+                finding.path = path.clone();
+                finding.alternatives.insert(0, inner);
                 engine.report(finding);
             }
         }
