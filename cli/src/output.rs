@@ -131,3 +131,36 @@ impl From<SemanticsArg> for herald_core::compat::options::Semantics {
         }
     }
 }
+
+/// The options every compatibility command shares.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Which documents count: all valid ones (strict), or what herald's generated code writes and reads (tolerant).
+    #[arg(long, value_enum, default_value = "strict")]
+    pub semantics: SemanticsArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// When to use colour.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+impl ReportArgs {
+    /// Prints `report` and returns the exit code: 0 compatible, 1 breaking, 2 when it cannot
+    /// be rendered.
+    pub fn print(&self, report: &herald_core::compat::report::Report) -> u8 {
+        match render_report(report, self.format, self.color.enabled()) {
+            Ok(text) => print!("{text}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_UNUSABLE;
+            }
+        }
+        if report.compatible {
+            EXIT_OK
+        } else {
+            EXIT_PROBLEMS
+        }
+    }
+}

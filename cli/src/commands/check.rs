@@ -6,7 +6,7 @@ use herald_core::compat::check::{Baseline, check, load_baseline};
 use herald_core::diagnostics::{TextOptions, render_text};
 use herald_core::validate_catalog;
 
-use crate::output::{Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, ReportFormat, SemanticsArg};
+use crate::output::{EXIT_UNUSABLE, ReportArgs};
 
 /// Arguments of `herald check`.
 #[derive(Debug, clap::Args)]
@@ -19,15 +19,8 @@ pub struct Args {
     /// producer/consumer link may disappear.
     #[arg(long, value_name = "REF_OR_DIR")]
     against: Option<String>,
-    /// Which documents count: all valid ones (strict), or what herald's generated code writes and reads (tolerant).
-    #[arg(long, value_enum, default_value = "strict")]
-    semantics: SemanticsArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: ReportFormat,
-    /// When to use colour.
-    #[arg(long, value_enum, default_value = "auto")]
-    color: Color,
+    #[command(flatten)]
+    output: ReportArgs,
 }
 
 /// Runs the command and returns its exit code.
@@ -41,7 +34,7 @@ pub fn run(args: Args) -> u8 {
     };
     if validation.diagnostics.has_errors() {
         let options = TextOptions {
-            color: args.color.enabled(),
+            color: args.output.color.enabled(),
             ..TextOptions::default()
         };
         eprint!(
@@ -70,18 +63,7 @@ pub fn run(args: Args) -> u8 {
     let report = check(
         &validation.catalog,
         baseline.as_ref(),
-        args.semantics.into(),
+        args.output.semantics.into(),
     );
-    match crate::output::render_report(&report, args.format, args.color.enabled()) {
-        Ok(text) => print!("{text}"),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_UNUSABLE;
-        }
-    }
-    if report.compatible {
-        EXIT_OK
-    } else {
-        EXIT_PROBLEMS
-    }
+    args.output.print(&report)
 }

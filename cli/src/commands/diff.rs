@@ -6,9 +6,7 @@ use herald_core::compat::diff::diff;
 use herald_core::compat::input::{UnusableSchema, load_schema_file};
 use herald_core::diagnostics::{TextOptions, render_text as render_diagnostics};
 
-use crate::output::{
-    Color, EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, ModeArg, ReportFormat, SemanticsArg,
-};
+use crate::output::{Color, EXIT_UNUSABLE, ModeArg, ReportArgs};
 
 /// Arguments of `herald diff`.
 #[derive(Debug, clap::Args)]
@@ -20,40 +18,22 @@ pub struct Args {
     /// Which compatibility to check.
     #[arg(long, value_enum, default_value = "backward")]
     mode: ModeArg,
-    /// Which documents count: all valid ones (strict), or what herald's generated code writes and reads (tolerant).
-    #[arg(long, value_enum, default_value = "strict")]
-    semantics: SemanticsArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: ReportFormat,
-    /// When to use colour.
-    #[arg(long, value_enum, default_value = "auto")]
-    color: Color,
+    #[command(flatten)]
+    output: ReportArgs,
 }
 
 /// Runs the command and returns its exit code.
 pub fn run(args: Args) -> u8 {
     let old = match load_schema_file(&args.old) {
         Ok(file) => file,
-        Err(error) => return unusable(&error, args.color),
+        Err(error) => return unusable(&error, args.output.color),
     };
     let new = match load_schema_file(&args.new) {
         Ok(file) => file,
-        Err(error) => return unusable(&error, args.color),
+        Err(error) => return unusable(&error, args.output.color),
     };
-    let report = diff(&old, &new, args.mode.into(), args.semantics.into());
-    match crate::output::render_report(&report, args.format, args.color.enabled()) {
-        Ok(text) => print!("{text}"),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_UNUSABLE;
-        }
-    }
-    if report.compatible {
-        EXIT_OK
-    } else {
-        EXIT_PROBLEMS
-    }
+    let report = diff(&old, &new, args.mode.into(), args.output.semantics.into());
+    args.output.print(&report)
 }
 
 fn unusable(error: &UnusableSchema, color: Color) -> u8 {

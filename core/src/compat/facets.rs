@@ -443,6 +443,16 @@ impl Facets {
         (schemas, declared)
     }
 
+    /// The `patternProperties` schemas every node gives for exactly this pattern.
+    pub fn pattern_schemas(&self, side: &Side<'_>, pattern: &str) -> Vec<NodeRef> {
+        self.object
+            .members
+            .iter()
+            .filter(|member| member.patterns.iter().any(|own| own == pattern))
+            .map(|member| side.child(&member.node, &["patternProperties", pattern]))
+            .collect()
+    }
+
     /// Every name declared in `properties`.
     pub fn declared_names(&self) -> BTreeSet<String> {
         self.object

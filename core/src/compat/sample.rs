@@ -25,12 +25,21 @@ pub enum Variant {
 /// Makes documents for one side.
 pub struct Sampler<'s, 'a> {
     side: &'s Side<'a>,
+    /// Calls left: nested disjunctions can make sampling exponential, and a witness that takes
+    /// longer than this to build is better reported as "could not prove".
+    budget: std::cell::Cell<usize>,
 }
+
+/// How many schema nodes one sampler may visit.
+const SAMPLE_BUDGET: usize = 4_000;
 
 impl<'s, 'a> Sampler<'s, 'a> {
     /// A sampler for `side`.
     pub fn new(side: &'s Side<'a>) -> Self {
-        Sampler { side }
+        Sampler {
+            side,
+            budget: std::cell::Cell::new(SAMPLE_BUDGET),
+        }
     }
 
     /// A document accepted by `conj`, built as `variant`.
@@ -45,8 +54,14 @@ impl<'s, 'a> Sampler<'s, 'a> {
                 .all(|node| self.side.accepts(node, value) != Some(false))
     }
 
+    fn spend(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
+
     fn sample_at(&self, conj: &Conj, variant: Variant, depth: usize) -> Option<Value> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.spend() {
             return None;
         }
         for disjunct in split(self.side, conj, 16) {
@@ -280,6 +295,9 @@ impl<'s, 'a> Sampler<'s, 'a> {
         variant: Variant,
         depth: usize,
     ) -> Option<Value> {
+        if !self.spend() {
+            return None;
+        }
         if depth > MAX_DEPTH {
             return None;
         }

@@ -61,7 +61,7 @@ pub fn check(
             if consumer_declared.contains(name) && !facets.declared_names().contains(name) {
                 engine.note(Info::new(
                     "property-added",
-                    format!("new property `{name}`, which the producer never writes"),
+                    format!("new property `{name}`, which the writing schema never writes"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -78,7 +78,7 @@ pub fn check(
             {
                 engine.note(Info::new(
                     "property-removed",
-                    format!("`{name}` is no longer declared but still accepted"),
+                    format!("`{name}` is not declared by the reading schema, whose open model still accepts it"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -298,28 +298,8 @@ fn check_same_patterns(
         .cloned()
         .collect();
     for pattern in &patterns {
-        let mine: Vec<NodeRef> = facets
-            .object
-            .members
-            .iter()
-            .filter(|member| member.patterns.contains(pattern))
-            .map(|member| {
-                engine
-                    .producer
-                    .child(&member.node, &["patternProperties", pattern])
-            })
-            .collect();
-        let theirs: Vec<NodeRef> = wanted
-            .object
-            .members
-            .iter()
-            .filter(|member| member.patterns.contains(pattern))
-            .map(|member| {
-                engine
-                    .consumer
-                    .child(&member.node, &["patternProperties", pattern])
-            })
-            .collect();
+        let mine = facets.pattern_schemas(engine.producer, pattern);
+        let theirs = wanted.pattern_schemas(engine.consumer, pattern);
         let name = engine
             .consumer
             .pattern(pattern)
