@@ -10,7 +10,7 @@ use super::{Validators, describe_path};
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::schema::compile::{CatalogRetriever, compile};
-use crate::schema::draft::{self, Draft};
+use crate::schema::draft;
 use crate::schema::recursion::find_endless_recursion;
 use crate::schema::refs::SchemaDoc;
 
@@ -109,7 +109,7 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
         );
         return false;
     }
-    let validator = meta_validator(draft);
+    let validator = draft.meta_validator();
     let mut valid = true;
     for error in validator.iter_errors(&doc.value) {
         valid = false;
@@ -132,14 +132,4 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
         );
     }
     valid
-}
-
-fn meta_validator(draft: Draft) -> jsonschema::meta::MetaValidator<'static> {
-    match draft {
-        Draft::Draft4 => jsonschema::draft4::meta::validator(),
-        Draft::Draft6 => jsonschema::draft6::meta::validator(),
-        Draft::Draft7 => jsonschema::draft7::meta::validator(),
-        Draft::Draft201909 => jsonschema::draft201909::meta::validator(),
-        Draft::Draft202012 => jsonschema::draft202012::meta::validator(),
-    }
 }

@@ -176,10 +176,13 @@ impl<'s, 'a> Engine<'s, 'a> {
         if contains_ref(wanted) {
             return false;
         }
-        producer
-            .parts
-            .iter()
-            .any(|part| part.mask == 0 && self.producer.value(&part.node) == wanted)
+        // The same text means the same set only when read with the same draft.
+        let draft = self.consumer.draft(consumer);
+        producer.parts.iter().any(|part| {
+            part.mask == 0
+                && self.producer.draft(&part.node) == draft
+                && self.producer.value(&part.node) == wanted
+        })
     }
 
     /// Records that the engine could not settle a question (a break, unproven).

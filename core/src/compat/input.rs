@@ -82,7 +82,23 @@ pub fn load_schema_file(path: &Path) -> Result<SchemaFile, UnusableSchema> {
     } else {
         (String::new(), value)
     };
-    if let Err(uri) = draft::detect(&schema) {
+    let detected = draft::detect(&schema);
+    if let Ok(draft) = detected {
+        for error in draft.meta_validator().iter_errors(&schema) {
+            let at = format!("{root}{}", error.instance_path().as_str());
+            loader.diagnostics.push(
+                Diagnostic::new(
+                    "schema::invalid",
+                    format!("invalid {} schema: {error}", draft.name()),
+                )
+                .at_value(&loader.sources, parsed.file, &at, "here"),
+            );
+        }
+        if loader.diagnostics.has_errors() {
+            return Err(invalid(shown, loader));
+        }
+    }
+    if let Err(uri) = detected {
         loader.diagnostics.push(
             Diagnostic::new("schema::unknown-draft", format!("unknown `$schema`: {uri}")).at_value(
                 &loader.sources,

@@ -29,6 +29,17 @@ impl Draft {
         }
     }
 
+    /// The validator of this draft's meta-schema (bundled with the `jsonschema` crate).
+    pub fn meta_validator(self) -> jsonschema::meta::MetaValidator<'static> {
+        match self {
+            Draft::Draft4 => jsonschema::draft4::meta::validator(),
+            Draft::Draft6 => jsonschema::draft6::meta::validator(),
+            Draft::Draft7 => jsonschema::draft7::meta::validator(),
+            Draft::Draft201909 => jsonschema::draft201909::meta::validator(),
+            Draft::Draft202012 => jsonschema::draft202012::meta::validator(),
+        }
+    }
+
     /// The draft's usual name.
     pub fn name(self) -> &'static str {
         match self {

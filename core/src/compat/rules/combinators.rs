@@ -69,6 +69,25 @@ pub fn check(
     if object.contains_key("if") && engine.consumer.draft(consumer) >= Draft::Draft7 {
         check_conditional(engine, producer, consumer, object, path);
     }
+    // Up to draft-07 the `jsonschema` crate asserts `contentEncoding`/`contentMediaType`; the
+    // engine does not model them, so a changed one is a question it cannot settle.
+    if engine.consumer.draft(consumer) <= Draft::Draft7 {
+        for keyword in ["contentEncoding", "contentMediaType"] {
+            if let Some(wanted) = object.get(keyword) {
+                let kept = producer
+                    .nodes()
+                    .any(|node| engine.producer.value(node).get(keyword) == Some(wanted));
+                if !kept {
+                    engine.unproven(
+                        producer,
+                        consumer,
+                        path,
+                        &format!("`{keyword}` is asserted in this draft and beyond the engine"),
+                    );
+                }
+            }
+        }
+    }
     let local = !crate::compat::facets::has_applicators(object);
     for keyword in [
         "unevaluatedProperties",
