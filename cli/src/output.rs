@@ -38,6 +38,27 @@ impl Color {
     }
 }
 
+/// Writes to stdout, ignoring a closed pipe (`herald ... | head` must not panic).
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Reports unusable input: the message on stderr and, for machine formats, one JSON object on
+/// stdout so a script reading stdout still gets something to parse. Returns exit code 2.
+pub fn unusable(machine_readable: bool, message: &str) -> u8 {
+    eprintln!("error: {message}");
+    if machine_readable {
+        emit(&format!(
+            "{}\n",
+            serde_json::json!({"valid": false, "compatible": false, "error": message, "exit_code": EXIT_UNUSABLE})
+        ));
+    }
+    EXIT_UNUSABLE
+}
+
 /// Exit code: everything fine.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: problems found.
@@ -147,11 +168,16 @@ pub struct ReportArgs {
 }
 
 impl ReportArgs {
+    /// Unusable input (exit 2), reported in this command's format.
+    pub fn unusable(&self, message: &str) -> u8 {
+        unusable(self.format != ReportFormat::Text, message)
+    }
+
     /// Prints `report` and returns the exit code: 0 compatible, 1 breaking, 2 when it cannot
     /// be rendered.
     pub fn print(&self, report: &herald_core::compat::report::Report) -> u8 {
         match render_report(report, self.format, self.color.enabled()) {
-            Ok(text) => print!("{text}"),
+            Ok(text) => emit(&text),
             Err(error) => {
                 eprintln!("error: {error}");
                 return EXIT_UNUSABLE;

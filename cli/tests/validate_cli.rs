@@ -273,6 +273,7 @@ fixtures! {
     catalog_events_dir_outside: "catalog-events-dir-outside" => exit PROBLEMS, codes ["catalog::events-dir-outside"];
     catalog_unknown_event: "catalog-unknown-event" => exit PROBLEMS, codes ["catalog::unknown-event"];
     catalog_unknown_service: "catalog-unknown-service" => exit PROBLEMS, codes ["catalog::unknown-service"];
+    catalog_unknown_rule: "catalog-unknown-rule" => exit PROBLEMS, codes ["catalog::unknown-rule"];
     catalog_owner_not_producer: "catalog-owner-not-producer" => exit OK, codes ["catalog::owner-not-producer"];
     catalog_duplicate_version: "catalog-duplicate-version" => exit PROBLEMS, codes ["catalog::duplicate-version"];
     catalog_version_gap: "catalog-version-gap" => exit PROBLEMS, codes ["catalog::version-gap"];
@@ -304,7 +305,7 @@ fixtures! {
     all_at_once: "all-at-once" => exit PROBLEMS, codes [
         "syntax::yaml", "syntax::json", "syntax::duplicate-key", "io::unreadable",
         "catalog::schema", "catalog::unknown-key", "catalog::unknown-event",
-        "catalog::unknown-service", "catalog::owner-not-producer", "catalog::duplicate-version",
+        "catalog::unknown-service", "catalog::unknown-rule", "catalog::owner-not-producer", "catalog::duplicate-version",
         "catalog::version-gap", "catalog::version-file-mismatch", "catalog::key-missing",
         "catalog::key-optional", "catalog::key-not-scalar",
         "schema::unknown-draft", "schema::invalid",

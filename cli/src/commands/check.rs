@@ -6,7 +6,7 @@ use herald_core::compat::check::{Baseline, check, load_baseline};
 use herald_core::diagnostics::{TextOptions, render_text};
 use herald_core::validate_catalog;
 
-use crate::output::{EXIT_UNUSABLE, ReportArgs};
+use crate::output::ReportArgs;
 
 /// Arguments of `herald check`.
 #[derive(Debug, clap::Args)]
@@ -27,10 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let validation = match validate_catalog(&args.catalog) {
         Ok(validation) => validation,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_UNUSABLE;
-        }
+        Err(error) => return args.output.unusable(&error.to_string()),
     };
     if validation.diagnostics.has_errors() {
         let options = TextOptions {
@@ -45,19 +42,15 @@ pub fn run(args: Args) -> u8 {
                 options
             )
         );
-        eprintln!(
-            "error: the catalog has errors; `herald validate` must pass before compatibility can be checked"
+        return args.output.unusable(
+            "the catalog has errors; `herald validate` must pass before compatibility can be checked",
         );
-        return EXIT_UNUSABLE;
     }
     let baseline = match &args.against {
         None => None,
         Some(text) => match load_baseline(&args.catalog, &Baseline::parse(text)) {
             Ok(baseline) => Some(baseline),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return EXIT_UNUSABLE;
-            }
+            Err(error) => return args.output.unusable(&error.to_string()),
         },
     };
     let report = check(

@@ -6,7 +6,7 @@ use herald_core::compat::diff::diff;
 use herald_core::compat::input::{UnusableSchema, load_schema_file};
 use herald_core::diagnostics::{TextOptions, render_text as render_diagnostics};
 
-use crate::output::{Color, EXIT_UNUSABLE, ModeArg, ReportArgs};
+use crate::output::{ModeArg, ReportArgs};
 
 /// Arguments of `herald diff`.
 #[derive(Debug, clap::Args)]
@@ -26,18 +26,18 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let old = match load_schema_file(&args.old) {
         Ok(file) => file,
-        Err(error) => return unusable(&error, args.output.color),
+        Err(error) => return unusable(&error, &args.output),
     };
     let new = match load_schema_file(&args.new) {
         Ok(file) => file,
-        Err(error) => return unusable(&error, args.output.color),
+        Err(error) => return unusable(&error, &args.output),
     };
     let report = diff(&old, &new, args.mode.into(), args.output.semantics.into());
     args.output.print(&report)
 }
 
-fn unusable(error: &UnusableSchema, color: Color) -> u8 {
-    eprintln!("error: {error}");
+fn unusable(error: &UnusableSchema, output: &ReportArgs) -> u8 {
+    let code = output.unusable(&error.to_string());
     if let UnusableSchema::Invalid {
         diagnostics,
         sources,
@@ -45,10 +45,10 @@ fn unusable(error: &UnusableSchema, color: Color) -> u8 {
     } = error
     {
         let options = TextOptions {
-            color: color.enabled(),
+            color: output.color.enabled(),
             ..TextOptions::default()
         };
         eprint!("{}", render_diagnostics(sources, diagnostics, options));
     }
-    EXIT_UNUSABLE
+    code
 }

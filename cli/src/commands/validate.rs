@@ -53,16 +53,13 @@ pub fn run(args: Args) -> u8 {
                 color: args.color.enabled(),
                 summary_prefix: if events.is_some() { "catalog: " } else { "" },
             };
-            print!(
-                "{}",
-                render_text(
-                    &validation.catalog.sources,
-                    &validation.diagnostics,
-                    options
-                )
-            );
+            crate::output::emit(&render_text(
+                &validation.catalog.sources,
+                &validation.diagnostics,
+                options,
+            ));
             if let Some(report) = &events {
-                print!("{}", report.render_text());
+                crate::output::emit(&report.render_text());
             }
         }
         Format::Json => {
@@ -76,7 +73,7 @@ pub fn run(args: Args) -> u8 {
                 }
             }
             match serde_json::to_string_pretty(&json) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => crate::output::emit(&format!("{text}\n")),
                 Err(error) => {
                     eprintln!("error: {error}");
                     return EXIT_UNUSABLE;
@@ -94,12 +91,5 @@ pub fn run(args: Args) -> u8 {
 
 /// Reports unusable input on stderr (and as JSON on stdout with `--format json`): exit 2.
 fn unusable(args: &Args, message: &str) -> u8 {
-    eprintln!("error: {message}");
-    if args.format == Format::Json {
-        println!(
-            "{}",
-            serde_json::json!({"valid": false, "error": message, "exit_code": EXIT_UNUSABLE})
-        );
-    }
-    EXIT_UNUSABLE
+    crate::output::unusable(args.format == Format::Json, message)
 }

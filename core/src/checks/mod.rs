@@ -2,6 +2,7 @@
 //! reads the catalog and appends diagnostics; none stops the others.
 
 mod examples;
+mod ignores;
 mod keys;
 mod names;
 mod payloads;
@@ -29,6 +30,7 @@ pub fn run_all(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validators {
     keys::check(catalog, diagnostics);
     replicas::check(catalog, diagnostics);
     names::check(catalog, diagnostics);
+    ignores::check(catalog, diagnostics);
     validators
 }
 

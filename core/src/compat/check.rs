@@ -54,8 +54,11 @@ pub enum CheckError {
 pub struct LoadedBaseline {
     /// The catalog.
     pub catalog: Catalog,
-    /// How to name its files in reports (`main:events/x/v1.yaml`).
+    /// How to name it in messages (`main`, or the directory).
     pub label: String,
+    /// For a git baseline, the catalog's path inside the repository, so its files can be
+    /// named `main:catalog/events/x/v1.yaml` (what `git show` takes).
+    git_prefix: Option<String>,
     _checkout: Option<tempfile::TempDir>,
 }
 
@@ -147,6 +150,7 @@ pub fn load_baseline(
             Ok(LoadedBaseline {
                 catalog,
                 label: path.display().to_string(),
+                git_prefix: None,
                 _checkout: None,
             })
         }
@@ -167,6 +171,7 @@ pub fn load_baseline(
             Ok(LoadedBaseline {
                 catalog,
                 label: reference.clone(),
+                git_prefix: Some(prefix),
                 _checkout: Some(checkout),
             })
         }
@@ -417,11 +422,14 @@ fn edited(
 
 fn baseline_location(baseline: &LoadedBaseline, file: FileId) -> Location {
     let source = baseline.catalog.sources.get(file);
-    Location {
-        file: format!("{}:{}", baseline.label, source.catalog_path),
-        line: 1,
-        column: 1,
-    }
+    let (line, column) = source.line_column(source.span_of_key("/payload").start);
+    let file = match &baseline.git_prefix {
+        // `REF:path/in/repo`, which `git show` understands.
+        Some(prefix) if prefix.is_empty() => format!("{}:{}", baseline.label, source.catalog_path),
+        Some(prefix) => format!("{}:{prefix}/{}", baseline.label, source.catalog_path),
+        None => source.display.clone(),
+    };
+    Location { file, line, column }
 }
 
 fn current_location(catalog: &Catalog, file: FileId) -> Location {

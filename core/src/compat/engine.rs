@@ -82,6 +82,14 @@ impl<'s, 'a> Engine<'s, 'a> {
         }
     }
 
+    /// Runs a check whose findings the caller reports itself (wrapped in a rule of its own),
+    /// keeping the compatible changes it notices.
+    pub fn collect(&mut self, check: impl FnOnce(&mut Self)) -> Vec<Finding> {
+        let saved = std::mem::take(&mut self.findings);
+        check(self);
+        std::mem::replace(&mut self.findings, saved)
+    }
+
     /// Runs a check without recording its findings, and returns them.
     pub fn trial(&mut self, check: impl FnOnce(&mut Self)) -> Vec<Finding> {
         let saved = std::mem::take(&mut self.findings);

@@ -1,7 +1,7 @@
 //! Reads a schema file for `herald diff`: a bare JSON Schema or a herald event version file
 //! (its `payload`), JSON or YAML, with `$ref`s resolved next to it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -50,22 +50,50 @@ pub enum UnusableSchema {
     },
 }
 
+/// The directory `$ref`s resolve in, and the file's path inside it: the enclosing catalog
+/// (the nearest ancestor with a herald.yaml) when there is one, so `/common/money.yaml`
+/// means what it means in the catalog; else the file's own directory.
+fn schema_root(path: &Path) -> (PathBuf, String) {
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut relative = vec![file_name.clone()];
+    let mut directory = parent.clone();
+    for _ in 0..32 {
+        if directory
+            .join(crate::catalog::load::MANIFEST_FILE)
+            .is_file()
+        {
+            relative.reverse();
+            return (directory, relative.join("/"));
+        }
+        let Some(name) = directory.canonicalize().ok().and_then(|full| {
+            full.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        }) else {
+            break;
+        };
+        relative.push(name);
+        directory = directory.join("..");
+    }
+    (parent, file_name)
+}
+
 /// Loads `path`.
 pub fn load_schema_file(path: &Path) -> Result<SchemaFile, UnusableSchema> {
     let shown = path.display().to_string();
     if !path.is_file() {
         return Err(UnusableSchema::Unreadable(shown));
     }
-    let directory = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (directory, name) = schema_root(path);
     let mut loader = Loader {
-        root: directory.to_path_buf(),
+        root: directory,
         sources: SourceMap::default(),
         diagnostics: Diagnostics::default(),
     };

@@ -63,6 +63,10 @@ pub const CODES: &[Code] = &[
         "A service or replica names an event the catalog does not define.",
     ),
     error(
+        "catalog::unknown-rule",
+        "An `ignore:` entry names a compatibility rule herald does not have.",
+    ),
+    error(
         "catalog::unknown-service",
         "An event's owner is not a service of the catalog.",
     ),

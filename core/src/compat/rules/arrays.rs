@@ -73,7 +73,7 @@ pub fn check(
         engine.report(Finding::broken(
             "min-items-increased",
             format!(
-                "arrays need at least {} items now; the producer may write {}",
+                "arrays need at least {} items by the reader; the writer may write {}",
                 wanted.array.min_items, have.min_items
             ),
             first.clone(),
@@ -84,7 +84,7 @@ pub fn check(
     } else if object.contains_key("minItems") && have.min_items > wanted.array.min_items {
         engine.note(Info::new(
             "min-items-decreased",
-            format!("`minItems` is now {}", wanted.array.min_items),
+            format!("`minItems` is {}", wanted.array.min_items),
             first.clone(),
             consumer.clone(),
             path,
@@ -96,7 +96,9 @@ pub fn check(
         if producer_max.is_none_or(|old| old > max) {
             engine.report(Finding::broken(
                 "max-items-decreased",
-                format!("arrays may have at most {max} items now; the producer may write more"),
+                format!(
+                    "arrays may have at most {max} items by the reader; the writer may write more"
+                ),
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -105,7 +107,7 @@ pub fn check(
         } else if have.max_items.is_some_and(|old| old < max) {
             engine.note(Info::new(
                 "max-items-increased",
-                format!("`maxItems` is now {max}"),
+                format!("`maxItems` is {max}"),
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -115,7 +117,7 @@ pub fn check(
     if wanted.array.unique && !have.unique && producer_max.is_none_or(|max| max >= 2) {
         engine.report(Finding::broken(
             "unique-items-added",
-            "array items must be unique now; the producer may repeat an item",
+            "array items must be unique by the reader; the writer may repeat an item",
             first.clone(),
             consumer.clone(),
             path,
@@ -136,7 +138,7 @@ pub fn check(
         }
         engine.report(Finding::broken(
             "contains-added",
-            format!("arrays must contain at least {min} matching item(s) now; the producer's arrays need not"),
+            format!("arrays must contain at least {min} matching item(s) by the reader; the writer's arrays need not"),
             first.clone(),
             consumer.clone(),
             path,

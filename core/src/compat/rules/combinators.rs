@@ -57,7 +57,7 @@ pub fn check(
                 certainty,
                 ..Finding::broken(
                     "not-added",
-                    "`not` rejects values the producer may write",
+                    "`not` rejects values the writer may write",
                     producer.nodes().next().cloned(),
                     not.clone(),
                     path,
@@ -178,7 +178,7 @@ fn check_any_of(
                                 certainty: Certainty::Unproven,
                                 ..Finding::broken(
                                     "one-of-ambiguous",
-                                    format!("a value the producer may write could match both branch {at} and branch {other} of `oneOf`"),
+                                    format!("a value the writer may write could match both branch {at} and branch {other} of `oneOf`"),
                                     first.clone(),
                                     consumer.clone(),
                                     path,
@@ -198,7 +198,7 @@ fn check_any_of(
                 let keyword = if exclusive { "oneOf" } else { "anyOf" };
                 let mut finding = Finding::broken(
                     rule,
-                    format!("a value the producer may write matches no branch of `{keyword}`"),
+                    format!("a value the writer may write matches no branch of `{keyword}`"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -253,7 +253,7 @@ fn check_conditional(
         let mut finding = Finding {
             rule: "conditional-narrowed",
             message: format!(
-                "the consumer's `if`/`then`/`else` may reject what the producer writes: {}",
+                "the reader's `if`/`then`/`else` may reject what the writer writes: {}",
                 head.message
             ),
             ..head

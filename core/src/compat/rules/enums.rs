@@ -35,7 +35,7 @@ pub fn check_finite(
             producer,
             consumer,
             path,
-            "the consumer's schema does not compile",
+            "the reader's schema does not compile",
         );
         return;
     };
@@ -45,8 +45,7 @@ pub fn check_finite(
         };
         let keyword = error.kind().keyword().to_string();
         let rule = rule_for_keyword(&keyword);
-        let message =
-            format!("the producer may write {value}, which the consumer rejects ({error})");
+        let message = format!("the writer may write {value}, which the reader rejects ({error})");
         engine.report(Finding::broken(
             rule,
             message,
@@ -103,7 +102,7 @@ pub fn check(
                 .all(|node| engine.producer.accepts(node, &value) != Some(false));
             if written && !listed.contains(&value) {
                 let message =
-                    format!("the producer may write {value}, which is not in the consumer's list");
+                    format!("the writer may write {value}, which is not in the reader's list");
                 engine.report(Finding::broken(
                     "enum-added",
                     message,
@@ -118,7 +117,7 @@ pub fn check(
     }
     let shown: Vec<String> = listed.iter().take(5).map(Value::to_string).collect();
     let message = format!(
-        "the value is now limited to [{}{}], but the producer's values are not limited to a list",
+        "the value is limited to [{}{}], but the writer's values are not limited to a list",
         shown.join(", "),
         if listed.len() > 5 { ", ..." } else { "" }
     );

@@ -59,7 +59,7 @@ pub fn check(
             Some(number) => engine.report(Finding::broken(
                 "minimum-increased",
                 format!(
-                    "numbers from {} are required now; the producer may write {}",
+                    "numbers from {} are required by the reader; the writer may write {}",
                     describe(lower, ">"),
                     show(number)
                 ),
@@ -78,7 +78,7 @@ pub fn check(
                 if have.lower.is_some_and(|old| old.value > lower.value) {
                     engine.note(Info::new(
                         "minimum-decreased",
-                        format!("the lower bound is now {}", show(lower.value)),
+                        format!("the lower bound is {}", show(lower.value)),
                         first.clone(),
                         consumer.clone(),
                         path,
@@ -96,7 +96,7 @@ pub fn check(
             Some(number) => engine.report(Finding::broken(
                 "maximum-decreased",
                 format!(
-                    "numbers up to {} are allowed now; the producer may write {}",
+                    "numbers up to {} are allowed by the reader; the writer may write {}",
                     describe(upper, "<"),
                     show(number)
                 ),
@@ -115,7 +115,7 @@ pub fn check(
                 if have.upper.is_some_and(|old| old.value < upper.value) {
                     engine.note(Info::new(
                         "maximum-increased",
-                        format!("the upper bound is now {}", show(upper.value)),
+                        format!("the upper bound is {}", show(upper.value)),
                         first.clone(),
                         consumer.clone(),
                         path,
@@ -141,7 +141,7 @@ pub fn check(
                 engine.report(Finding::broken(
                     rule,
                     format!(
-                        "numbers must be multiples of {} now; the producer may write {}",
+                        "numbers must be multiples of {} by the reader; the writer may write {}",
                         show(divisor),
                         show(number)
                     ),

@@ -59,12 +59,15 @@ pub fn check(
         let (producer_schemas, producer_declared) = facets.property(engine.producer, name);
         if any_false(engine.producer, &producer_schemas) || (tolerant && !producer_declared) {
             if consumer_declared.contains(name) && !facets.declared_names().contains(name) {
+                let mut at = path.clone();
+                at.push(Seg::Key(name.clone()));
+                let node = engine.consumer.child(consumer, &["properties", name]);
                 engine.note(Info::new(
                     "property-added",
-                    format!("new property `{name}`, which the writing schema never writes"),
+                    format!("`{name}` is declared by the reader only; the writer never writes it"),
                     first.clone(),
-                    consumer.clone(),
-                    path,
+                    node,
+                    &at,
                 ));
             }
             continue;
@@ -76,19 +79,26 @@ pub fn check(
                 && !consumer_declared.contains(name)
                 && !wanted.object.members.is_empty()
             {
+                let reader = if tolerant {
+                    "which ignores it"
+                } else {
+                    "whose open model accepts it"
+                };
+                let mut at = path.clone();
+                at.push(Seg::Key(name.clone()));
                 engine.note(Info::new(
                     "property-removed",
-                    format!("`{name}` is not declared by the reading schema, whose open model still accepts it"),
+                    format!("`{name}` is declared by the writer only; the reader does not declare it, {reader}"),
                     first.clone(),
                     consumer.clone(),
-                    path,
+                    &at,
                 ));
             }
             continue;
         }
         path.push(Seg::Key(name.clone()));
         let producer_value = Conj::of(producer_schemas);
-        let found = engine.trial(|engine| {
+        let found = engine.collect(|engine| {
             for schema in &consumer_schemas {
                 engine.includes(&producer_value, schema, path);
             }
@@ -98,7 +108,7 @@ pub fn check(
             if from_open_model && consumer_declared.contains(name) {
                 engine.note(Info::new(
                     "property-added",
-                    format!("new property `{name}`"),
+                    format!("`{name}` is declared by the reader only; whatever the writer's open model allowed there is still accepted"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -106,13 +116,15 @@ pub fn check(
             }
         } else if from_open_model && consumer_declared.contains(name) {
             engine.report(wrap(found, "property-added-to-open-model", format!(
-                "the producer's open model allows any `{name}`, and the consumer now declares `{name}` with a schema that rejects some of those values"
+                "the writer's open model allows any `{name}`, and the reader declares `{name}` with a schema that rejects some of those values"
             )));
         } else if !declared_by_consumer && all_false(engine, &consumer_schemas) {
             engine.report(wrap(
                 found,
                 "property-removed-from-closed-model",
-                format!("`{name}` is no longer declared and undeclared properties are not allowed"),
+                format!(
+                    "`{name}` is not declared by the reader, which allows no undeclared properties"
+                ),
             ));
         } else {
             for finding in found {
@@ -242,7 +254,7 @@ fn check_other_names(
     let name = fresh_name(facets, wanted);
     path.push(Seg::Key(name.clone()));
     let producer_value = Conj::of(producer_other.clone());
-    let found = engine.trial(|engine| {
+    let found = engine.collect(|engine| {
         for schema in &consumer_other {
             engine.includes(&producer_value, schema, path);
         }
@@ -251,10 +263,10 @@ fn check_other_names(
     if !found.is_empty() {
         let closed = all_false(engine, &consumer_other);
         let message = if closed {
-            "undeclared properties are no longer allowed, and the producer's open model allows them"
+            "the reader allows no undeclared properties, and the writer's open model allows them"
                 .to_string()
         } else {
-            "undeclared properties must match a narrower schema now".to_string()
+            "the reader gives undeclared properties a narrower schema".to_string()
         };
         let mut finding = wrap(found, "additional-properties-narrowed", message);
         finding.consumer = consumer.clone();
@@ -268,7 +280,7 @@ fn check_other_names(
     {
         engine.note(Info::new(
             "additional-properties-widened",
-            "undeclared properties are accepted now",
+            "undeclared properties are accepted",
             first,
             consumer.clone(),
             path,
@@ -354,7 +366,7 @@ fn check_same_patterns(
         .unwrap_or_else(|| "extra".to_string());
     path.push(Seg::Key(name));
     let producer_value = Conj::of(mine);
-    let found = engine.trial(|engine| {
+    let found = engine.collect(|engine| {
         for schema in &theirs {
             engine.includes(&producer_value, schema, path);
         }
@@ -363,7 +375,8 @@ fn check_same_patterns(
     if let Some(mut finding) = wrap_found(
         found,
         "additional-properties-narrowed",
-        "undeclared properties that match no pattern must match a narrower schema now".to_string(),
+        "the reader gives undeclared properties that match no pattern a narrower schema"
+            .to_string(),
     ) {
         finding.consumer = consumer.clone();
         engine.report(finding);
@@ -412,17 +425,32 @@ fn check_required(
             continue;
         }
         let message = if any_false(engine.producer, &producer_schemas) {
-            format!("`{name}` is required now, and the producer may not even write it")
+            format!("`{name}` is required by the reader, and the writer may not even write it")
         } else {
-            format!("`{name}` is required now; the producer may omit it")
+            format!("`{name}` is required by the reader; the writer may omit it")
         };
         let mut at = path.clone();
         at.push(Seg::Key(name.clone()));
+        // Point at the `required` that lists the name (it may sit in an `allOf` part).
+        let listing = crate::compat::conj::expand(engine.consumer, &Conj::of([consumer.clone()]))
+            .nodes()
+            .find(|node| {
+                engine
+                    .consumer
+                    .value(node)
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .is_some_and(|names| names.iter().any(|listed| listed.as_str() == Some(name)))
+            })
+            .map_or_else(
+                || consumer.clone(),
+                |node| engine.consumer.child(node, &["required"]),
+            );
         engine.report(Finding::broken(
             "required-property-added",
             message,
             first.clone(),
-            consumer.clone(),
+            listing,
             &at,
             Hint::Absent,
         ));
@@ -434,7 +462,7 @@ fn check_required(
             let _ = producer;
             engine.note(Info::new(
                 "required-property-removed",
-                format!("`{name}` is no longer required"),
+                format!("`{name}` is required by the writer only"),
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -473,7 +501,7 @@ fn check_counts(
         engine.report(Finding::broken(
             "min-properties-increased",
             format!(
-                "objects need at least {} properties now; the producer may write {have_min}",
+                "objects need at least {} properties by the reader; the writer may write {have_min}",
                 wanted.object.min_properties
             ),
             first.clone(),
@@ -501,7 +529,7 @@ fn check_counts(
             engine.report(Finding::broken(
                 "max-properties-decreased",
                 format!(
-                    "objects may have at most {max} properties now; the producer may write more"
+                    "objects may have at most {max} properties by the reader; the writer may write more"
                 ),
                 first,
                 consumer.clone(),
@@ -530,7 +558,7 @@ fn check_property_names(
             if engine.consumer.accepts(names, &Value::String(name.clone())) == Some(false) {
                 engine.report(Finding::broken(
                     "property-names-narrowed",
-                    format!("the property name `{name}` is rejected by `propertyNames` now"),
+                    format!("the property name `{name}` is rejected by `propertyNames`"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -554,7 +582,7 @@ fn check_property_names(
             };
             let mut report = Finding::broken(
                 "property-names-narrowed",
-                "property names must match `propertyNames` now; the producer may use others",
+                "property names must match `propertyNames` by the reader; the writer may use others",
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -599,7 +627,7 @@ fn check_dependencies(
             if !implied {
                 engine.report(Finding::broken(
                     "dependent-required-added",
-                    format!("`{other}` is required whenever `{name}` is present now"),
+                    format!("`{other}` is required whenever `{name}` is present"),
                     first.clone(),
                     consumer.clone(),
                     path,
@@ -646,7 +674,7 @@ fn check_dependencies(
             if let Some(mut finding) = wrap_found(
                 found,
                 "dependent-schema-added",
-                format!("`{keyword}` of `{name}` rejects objects the producer may write"),
+                format!("`{keyword}` of `{name}` rejects objects the writer may write"),
             ) {
                 // The objects that show it carry `name`.
                 let inner = (

@@ -53,12 +53,12 @@ pub fn check(
             path,
             outcome,
             "min-length-increased",
-            &format!("strings need at least {min} characters now"),
+            &format!("strings need at least {min} characters"),
         );
         if widened {
             engine.note(Info::new(
                 "min-length-decreased",
-                format!("`minLength` is now {min}"),
+                format!("`minLength` is {min}"),
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -75,12 +75,12 @@ pub fn check(
             path,
             outcome,
             "max-length-decreased",
-            &format!("strings may have at most {max} characters now"),
+            &format!("strings may have at most {max} characters"),
         );
         if widened {
             engine.note(Info::new(
                 "max-length-increased",
-                format!("`maxLength` is now {max}"),
+                format!("`maxLength` is {max}"),
                 first.clone(),
                 consumer.clone(),
                 path,
@@ -102,14 +102,12 @@ pub fn check(
             path,
             outcome,
             "pattern-narrowed",
-            &format!("strings must match `{text}` now"),
+            &format!("strings must match `{text}`"),
         );
         if proven && changed && !have.patterns.is_empty() {
             engine.note(Info::new(
                 "pattern-widened",
-                format!(
-                    "`pattern` is now `{text}`, which accepts every string the old patterns did"
-                ),
+                format!("`pattern` is `{text}`, which accepts every string the old patterns did"),
                 first,
                 consumer.clone(),
                 path,
@@ -131,7 +129,7 @@ fn settle(
         Search::NoneExists => {}
         Search::Found(text) => {
             let message = format!(
-                "{what}; the producer may write {}",
+                "{what}; the writer may write {}",
                 Value::String(text.clone())
             );
             engine.report(Finding::broken(

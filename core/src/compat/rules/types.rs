@@ -36,7 +36,7 @@ pub fn check(
             "type-narrowed"
         };
         let message = format!(
-            "the producer may write {}, which `type: {}` rejects",
+            "the writer may write {}, which `type: {}` rejects",
             types::names(excluded).join(" or "),
             types::names(allowed).join(", ")
         );
@@ -50,7 +50,7 @@ pub fn check(
         ));
     } else if facets.typed && allowed & !facets.types != 0 {
         let message = format!(
-            "`type` now also accepts {}",
+            "`type` also accepts {}",
             types::names(allowed & !facets.types).join(" and ")
         );
         engine.note(Info::new(
