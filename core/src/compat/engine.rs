@@ -257,7 +257,8 @@ impl<'s, 'a> Engine<'s, 'a> {
     }
 }
 
-fn contains_ref(value: &Value) -> bool {
+/// Whether a schema has a reference anywhere inside.
+pub(crate) fn contains_ref(value: &Value) -> bool {
     match value {
         Value::Object(object) => {
             object.contains_key("$ref")

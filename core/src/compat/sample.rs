@@ -61,6 +61,20 @@ impl<'s, 'a> Sampler<'s, 'a> {
     }
 
     fn sample_at(&self, conj: &Conj, variant: Variant, depth: usize) -> Option<Value> {
+        let key = (conj.parts.iter().map(|part| part.node.clone()).collect::<Vec<_>>(), conj.types, variant == Variant::Full);
+        if let Some(found) = self.side.samples.borrow().get(&key) {
+            return found.clone();
+        }
+        let sampled = self.sample_fresh(conj, variant, depth);
+        // A sample cut short by the depth or the budget is not the schema's answer: keep only
+        // what was really decided.
+        if sampled.is_some() || self.budget.get() > 0 && depth == 0 {
+            self.side.samples.borrow_mut().insert(key, sampled.clone());
+        }
+        sampled
+    }
+
+    fn sample_fresh(&self, conj: &Conj, variant: Variant, depth: usize) -> Option<Value> {
         if depth > MAX_DEPTH || !self.spend() {
             return None;
         }

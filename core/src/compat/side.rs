@@ -25,6 +25,9 @@ pub struct Side<'a> {
     validators: RefCell<HashMap<NodeRef, Option<Arc<Validator>>>>,
     patterns: RefCell<HashMap<String, Option<Rc<Pattern>>>>,
     regexes: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
+    /// Samples already built, by (nodes, types, full variant): every witness of a comparison
+    /// samples the same surroundings again.
+    pub(crate) samples: RefCell<HashMap<(Vec<NodeRef>, u8, bool), Option<Value>>>,
 }
 
 impl<'a> Side<'a> {
@@ -52,6 +55,7 @@ impl<'a> Side<'a> {
             validators: RefCell::new(HashMap::new()),
             patterns: RefCell::new(HashMap::new()),
             regexes: RefCell::new(HashMap::new()),
+            samples: RefCell::new(HashMap::new()),
         }
     }
 

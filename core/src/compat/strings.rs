@@ -4,7 +4,9 @@
 //! DFAs, byte by byte over valid UTF-8, counting characters: it finds the shortest witness, or
 //! exhausts the finite product and so proves there is none.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::util::primitives::StateID;
@@ -196,6 +198,11 @@ fn byte_order() -> Vec<u8> {
 
 /// Searches `set` for a string with `violation`.
 pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
+    if set.patterns.is_empty()
+        && let Some(found) = lengths_only(set, violation)
+    {
+        return found;
+    }
     let bounds = [
         Some(set.min_length),
         set.max_length,
@@ -225,7 +232,7 @@ pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
     } else {
         byte_order()
     };
-    let mut parents: HashMap<State, Option<(State, u8)>> = HashMap::new();
+    let mut parents: HashMap<State, Option<(State, u8)>> = HashMap::default();
     let mut queue = VecDeque::new();
     parents.insert(start.clone(), None);
     queue.push_back(start);
@@ -274,6 +281,23 @@ pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
         }
     }
     Search::NoneExists
+}
+
+/// Without patterns only lengths matter, and one letter spells every length: decide
+/// directly instead of walking up to a `maxLength` of 65,535 one character at a time.
+fn lengths_only(set: &StringSet<'_>, violation: &Violation<'_>) -> Option<Search> {
+    let min = set.min_length;
+    let fits = |length: u64| length >= min && set.max_length.is_none_or(|max| length <= max);
+    let spell = |length: u64| usize::try_from(length).ok().map(|length| Search::Found("a".repeat(length)));
+    match violation {
+        Violation::None => if fits(min) { spell(min) } else { Some(Search::NoneExists) },
+        Violation::ShorterThan(bound) => if min < *bound && fits(min) { spell(min) } else { Some(Search::NoneExists) },
+        Violation::LongerThan(bound) => {
+            let length = min.max(bound.saturating_add(1));
+            if fits(length) { spell(length) } else { Some(Search::NoneExists) }
+        }
+        Violation::Unmatched(_) => None,
+    }
 }
 
 fn accepts(

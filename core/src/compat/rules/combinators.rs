@@ -32,19 +32,23 @@ pub fn check(
     {
         engine.includes_conj(producer, &target, path);
     }
-    if let Some(Value::Array(branches)) = object.get("anyOf") {
+    if let Some(Value::Array(branches)) = object.get("anyOf")
+        && !implied_by_producer(engine, producer, consumer, &["anyOf"])
+    {
         let branches: Vec<NodeRef> = (0..branches.len())
             .map(|at| engine.consumer.child(consumer, &["anyOf", &at.to_string()]))
             .collect();
         check_any_of(engine, producer, facets, consumer, &branches, path, false);
     }
-    if let Some(Value::Array(branches)) = object.get("oneOf") {
+    if let Some(Value::Array(branches)) = object.get("oneOf")
+        && !implied_by_producer(engine, producer, consumer, &["oneOf"])
+    {
         let branches: Vec<NodeRef> = (0..branches.len())
             .map(|at| engine.consumer.child(consumer, &["oneOf", &at.to_string()]))
             .collect();
         check_any_of(engine, producer, facets, consumer, &branches, path, true);
     }
-    if object.contains_key("not") {
+    if object.contains_key("not") && !implied_by_producer(engine, producer, consumer, &["not"]) {
         let not = engine.consumer.child(consumer, &["not"]);
         if !engine.disjoint(producer, &not) && !excluded_by_producer(engine, producer, &not) {
             let hint = matching_value(engine, producer, &not).map_or(Hint::Sample, Hint::Value);
@@ -66,7 +70,10 @@ pub fn check(
             });
         }
     }
-    if object.contains_key("if") && engine.consumer.draft(consumer) >= Draft::Draft7 {
+    if object.contains_key("if")
+        && engine.consumer.draft(consumer) >= Draft::Draft7
+        && !implied_by_producer(engine, producer, consumer, &["if", "then", "else"])
+    {
         check_conditional(engine, producer, consumer, object, path);
     }
     // Up to draft-07 the `jsonschema` crate asserts `contentEncoding`/`contentMediaType`; the
@@ -308,4 +315,19 @@ fn matching_value(engine: &Engine<'_, '_>, producer: &Conj, node: &NodeRef) -> O
                 .nodes()
                 .all(|part| engine.producer.accepts(part, value) == Some(true))
         })
+}
+
+/// Whether a producer part has the very same keywords (same text, same draft, no `$ref`
+/// inside): everything the producer writes satisfies its own schema, so it satisfies them.
+/// These keywords mean the same wherever they stand, unlike `additionalProperties`.
+fn implied_by_producer(engine: &Engine<'_, '_>, producer: &Conj, consumer: &NodeRef, keywords: &[&str]) -> bool {
+    let wanted = engine.consumer.value(consumer);
+    let draft = engine.consumer.draft(consumer);
+    if keywords.iter().any(|keyword| wanted.get(*keyword).is_some_and(crate::compat::engine::contains_ref)) {
+        return false;
+    }
+    producer.nodes().any(|node| {
+        let own = engine.producer.value(node);
+        engine.producer.draft(node) == draft && keywords.iter().all(|keyword| own.get(*keyword) == wanted.get(*keyword))
+    })
 }

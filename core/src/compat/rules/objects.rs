@@ -52,9 +52,13 @@ pub fn check(
     let first = producer.nodes().next().cloned();
     let consumer_declared = wanted.declared_names();
 
+    // Objects with no property at all (`maxProperties: 0`) have nothing to compare by name.
+    let empty = facets.object.max_properties == Some(0);
     // Every name either side declares.
-    let mut names: BTreeSet<String> = facets.declared_names();
-    names.extend(consumer_declared.iter().cloned());
+    let mut names: BTreeSet<String> = if empty { BTreeSet::new() } else { facets.declared_names() };
+    if !empty {
+        names.extend(consumer_declared.iter().cloned());
+    }
     for name in &names {
         let (producer_schemas, producer_declared) = facets.property(engine.producer, name);
         if any_false(engine.producer, &producer_schemas) || (tolerant && !producer_declared) {
