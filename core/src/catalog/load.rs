@@ -307,7 +307,7 @@ impl Loader {
         let problems = own_schemas::check(kind, value, &self.sources, file);
         let reported = !problems.is_empty();
         self.diagnostics.extend(problems);
-        match serde_json::from_value::<T>(value.clone()) {
+        match T::deserialize(value) {
             Ok(typed) => Some(typed),
             // The schema errors already say what is wrong; serde's message would repeat it.
             Err(_) if reported => None,

@@ -16,9 +16,12 @@ use crate::schema::refs::SchemaDoc;
 
 pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validators {
     let mut invalid_docs: HashSet<String> = HashSet::new();
-    for (path, doc) in catalog.schemas.docs() {
-        if !meta_check(catalog, doc, diagnostics) {
+    let docs: Vec<(&str, &SchemaDoc)> = catalog.schemas.docs().collect();
+    let problems = crate::parallel::map(&docs, |(_, doc)| meta_check(catalog, doc));
+    for ((path, _), found) in docs.iter().zip(problems) {
+        if !found.is_empty() {
             invalid_docs.insert(path.to_string());
+            diagnostics.extend(found);
         }
     }
     let roots: Vec<_> = catalog
@@ -85,8 +88,9 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
     validators
 }
 
-/// Checks a document against its draft's meta-schema; false when it is unusable.
-fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics) -> bool {
+/// Checks a document against its draft's meta-schema; no diagnostics means usable.
+fn meta_check(catalog: &Catalog, doc: &SchemaDoc) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let draft = match draft::detect(&doc.value) {
         Ok(draft) => draft,
         Err(uri) => {
@@ -95,7 +99,7 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
                     .at_value(&catalog.sources, doc.file, &format!("{}/$schema", doc.root), "this draft")
                     .with_help("use draft-04, -06, -07, 2019-09 or 2020-12 (the default when `$schema` is absent)"),
             );
-            return false;
+            return diagnostics;
         }
     };
     if !matches!(doc.value, Value::Object(_) | Value::Bool(_)) {
@@ -107,12 +111,10 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
                 "not a schema",
             ),
         );
-        return false;
+        return diagnostics;
     }
     let validator = draft.meta_validator();
-    let mut valid = true;
     for error in validator.iter_errors(&doc.value) {
-        valid = false;
         let path = error.instance_path().as_str().to_string();
         diagnostics.push(
             Diagnostic::new(
@@ -131,5 +133,5 @@ fn meta_check(catalog: &Catalog, doc: &SchemaDoc, diagnostics: &mut Diagnostics)
             ),
         );
     }
-    valid
+    diagnostics
 }
