@@ -585,7 +585,11 @@ fn diff_enum_value_added_breaks_forward_only() {
             exit: BREAKING,
             breaking: &["enum-value-removed"],
             // Backward, the new value is a compatible addition (full mode reports it).
-            info: if mode == "full" { &["enum-value-added"] } else { &[] },
+            info: if mode == "full" {
+                &["enum-value-added"]
+            } else {
+                &[]
+            },
         });
         let breaking: Vec<&Value> = changes.iter().filter(|c| c["breaking"] == true).collect();
         assert_eq!(breaking.len(), 1, "{mode}: {changes:#?}");

@@ -19,7 +19,7 @@
 
 mod common;
 
-use common::{Pair, breaking_rules, info_rules, witness_problem};
+use common::{Pair, breaking_rules, info_rules, valid, witness_problem};
 use herald_core::compat::options::{Mode, Semantics};
 use herald_core::compat::render::{render_json, render_text};
 use herald_core::compat::rules::RULES;
@@ -164,7 +164,6 @@ cases! {
     number_to_number_multiple_of_one: Backward Strict,
         json!({"type": "number"}) => json!({"type": "number", "multipleOf": 1}),
         breaking ["integer-required"];
-    #[ignore = "engine bug (completeness): `multipleOf: 1` numbers are integers in draft-06+, reported as cannot-prove-compatible"]
     number_multiple_of_one_to_integer: Backward Strict,
         json!({"type": "number", "multipleOf": 1}) => json!({"type": "integer"}),
         compatible [];
@@ -325,7 +324,6 @@ cases! {
     contains_removed: Backward Strict,
         json!({"type": "array", "contains": {"type": "string"}}) => json!({"type": "array"}),
         compatible [];
-    #[ignore = "engine bug (witness): the `contains-added` hint builds an array of the producer's minItems, ignoring its own `contains`"]
     min_contains_increased: Backward Strict,
         json!({"type": "array", "contains": {"type": "string"}}) => json!({"type": "array", "contains": {"type": "string"}, "minContains": 2}),
         breaking ["contains-added"];
@@ -438,7 +436,6 @@ cases! {
         json!({"type": "object", "properties": {"a": {"type": "string"}}})
         => json!({"type": "object", "properties": {"a": {"type": "string"}}, "patternProperties": {"^x_": {"type": "integer"}}, "additionalProperties": false}),
         breaking ["additional-properties-narrowed"];
-    #[ignore = "engine bug (soundness): a consumer's additionalProperties next to patternProperties is never checked"]
     pattern_properties_with_closed_model_added: Backward Strict,
         json!({"type": "object"})
         => json!({"type": "object", "patternProperties": {"^x": {}}, "additionalProperties": false}),
@@ -488,11 +485,10 @@ cases! {
         json!({"$schema": D7, "type": "object", "properties": {"a": {"type": "integer"}}, "dependencies": {"a": ["b"]}})
         => json!({"type": "object", "properties": {"a": {"type": "integer"}}, "dependentRequired": {"a": ["b"]}}),
         compatible [];
-    #[ignore = "engine bug (label): a proven break keeps the rule `cannot-prove-compatible`"]
     dependent_schemas_added: Backward Strict,
         json!({"type": "object", "properties": {"a": {}, "b": {"type": ["string", "integer"]}}})
         => json!({"type": "object", "properties": {"a": {}, "b": {"type": ["string", "integer"]}}, "dependentSchemas": {"a": {"properties": {"b": {"type": "string"}}}}}),
-        breaking ["breaking-change"];
+        breaking ["dependent-schema-added"];
     dependent_schemas_removed: Backward Strict,
         json!({"type": "object", "properties": {"a": {}, "b": {"type": ["string", "integer"]}}, "dependentSchemas": {"a": {"properties": {"b": {"type": "string"}}}}})
         => json!({"type": "object", "properties": {"a": {}, "b": {"type": ["string", "integer"]}}}),
@@ -625,7 +621,6 @@ cases! {
         json!({"$schema": D4, "type": "object", "properties": {"n": {"type": "number", "minimum": 0, "exclusiveMinimum": true}}})
         => json!({"$schema": D2019, "type": "object", "properties": {"n": {"type": "number", "exclusiveMinimum": 1}}}),
         breaking ["minimum-increased"];
-    #[ignore = "engine bug: draft-04 `integer` rejects 1.0, which 2020-12 `integer` accepts; the engine treats both as one type"]
     draft2020_integer_to_draft4_integer: Backward Strict,
         json!({"type": "integer"}) => json!({"$schema": D4, "type": "integer"}),
         breaking ["type-narrowed"];
@@ -634,46 +629,74 @@ cases! {
     look_around_cannot_be_proven: Backward Strict,
         json!({"type": "string", "pattern": "^a"}) => json!({"type": "string", "pattern": "^(?!b)"}),
         breaking ["cannot-prove-compatible"];
-    #[ignore = "engine bug (label): a proven break keeps the rule `cannot-prove-compatible`"]
     unevaluated_properties_break_named_by_search: Backward Strict,
         json!({"type": "object", "properties": {"a": {}, "b": {}}})
         => json!({"type": "object", "allOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false}),
         breaking ["breaking-change"];
 
     // ---- known engine bugs (soundness: herald says compatible, a document breaks) -------------
-    #[ignore = "engine bug: `dependencies` in a 2020-12 schema is enforced by the validator but ignored by the engine"]
     dependencies_keyword_in_2020_schema: Backward Strict,
         json!({"type": "object"}) => json!({"type": "object", "dependencies": {"a": ["b"]}}),
         breaking ["dependent-required-added"];
-    #[ignore = "engine bug: draft-07 `contentEncoding` is an assertion in the jsonschema crate, ignored by the engine"]
+    // draft-06/07 `contentEncoding` is an assertion in the jsonschema crate: herald cannot decide it.
     draft7_content_encoding_added: Backward Strict,
         json!({"$schema": D7, "type": "string"}) => json!({"$schema": D7, "type": "string", "contentEncoding": "base64"}),
-        breaking ["breaking-change"];
-    #[ignore = "engine bug: patterns are read with Rust regex semantics (Unicode \\w), the validator uses ECMA-262 (ASCII \\w)"]
+        breaking ["cannot-prove-compatible"];
     pattern_word_class_is_ascii: Backward Strict,
         json!({"type": "string", "pattern": "^[aé]$"}) => json!({"type": "string", "pattern": "^\\w$"}),
         breaking ["pattern-narrowed"];
-    #[ignore = "engine bug: patterns are read with Rust regex semantics (Unicode \\d), the validator uses ECMA-262 ([0-9])"]
     pattern_digit_class_is_ascii: Backward Strict,
         json!({"type": "string", "pattern": "^[1٣]$"}) => json!({"type": "string", "pattern": "^\\d$"}),
         breaking ["pattern-narrowed"];
-    #[ignore = "engine bug: patterns are read with Rust regex semantics (`.` matches \\r), the validator uses ECMA-262"]
     pattern_dot_excludes_carriage_return: Backward Strict,
         json!({"type": "string", "pattern": "^[a\r]$"}) => json!({"type": "string", "pattern": "^.$"}),
         breaking ["pattern-narrowed"];
-    #[ignore = "engine bug: patterns are read with Rust regex semantics (\\s without U+FEFF), the validator uses ECMA-262"]
     pattern_space_class_includes_bom: Backward Strict,
         json!({"type": "string", "pattern": "^\\s$"}) => json!({"type": "string", "pattern": "^[^\u{feff}]$"}),
         breaking ["pattern-narrowed"];
-    #[ignore = "engine bug: `const` is read in draft-04 schemas, where it is not a keyword (the validator ignores it)"]
     draft4_const_is_not_a_keyword: Backward Strict,
         json!({"$schema": D4, "const": 1}) => json!({"$schema": D4, "type": "integer"}),
         breaking ["type-narrowed"];
-    #[ignore = "engine bug: tolerant semantics skips undeclared-property schemas (additionalProperties) entirely"]
+    #[ignore = "engine bug (tolerant soundness): additionalProperties schemas are never compared under tolerant semantics"]
     additional_properties_schema_narrowed_tolerant: Backward Tolerant,
         json!({"type": "object", "additionalProperties": {"type": "integer"}})
         => json!({"type": "object", "additionalProperties": {"type": "string"}}),
         breaking ["additional-properties-narrowed"];
+
+    // ---- known engine bugs under tolerant semantics: the rules read each schema node as if the
+    // reader dropped what that node does not declare and filled that node's defaults; the
+    // reader drops only what no schema at that place declares, and fills the defaults of the
+    // schema at that place (and its `allOf`/`$ref`) only.
+    #[ignore = "engine bug (tolerant soundness): minProperties counts properties the tolerant reader drops"]
+    tolerant_min_properties_counts_dropped_properties: Backward Tolerant,
+        json!({"type": "object", "properties": {"a": {}, "b": {}}, "minProperties": 1})
+        => json!({"type": "object", "properties": {"a": {}}, "minProperties": 1}),
+        breaking ["min-properties-increased"];
+    #[ignore = "engine bug (tolerant soundness): a closed allOf member is read as if the reader dropped what its sibling declares"]
+    tolerant_closed_all_of_member: Backward Tolerant,
+        json!({"type": "object", "patternProperties": {"^x_": {}}})
+        => json!({"type": "object", "allOf": [{"additionalProperties": false}, {"patternProperties": {"^x_": {}}}]}),
+        breaking ["additional-properties-narrowed"];
+    #[ignore = "engine bug (tolerant soundness): a required property the reader does not declare is dropped before validation"]
+    tolerant_required_but_undeclared: Backward Tolerant,
+        json!({"properties": {"a": {"required": ["a"]}, "b": {"required": ["b"], "additionalProperties": {}}}})
+        => json!({"properties": {"a": {"required": ["a"], "additionalProperties": false}, "b": {"required": ["b"], "additionalProperties": false}}}),
+        breaking ["required-property-added"];
+    #[ignore = "engine bug (tolerant soundness): a filled default can switch on dependentRequired; the same schema is not compatible with itself"]
+    tolerant_default_switches_dependency_on: Backward Tolerant,
+        json!({"type": "object", "properties": {"currency": {"type": "string", "default": "EUR"}, "amount": {"type": "number"}}, "dependentRequired": {"currency": ["amount"]}})
+        => json!({"type": "object", "properties": {"currency": {"type": "string", "default": "EUR"}, "amount": {"type": "number"}}, "dependentRequired": {"currency": ["amount"]}, "title": "same"}),
+        breaking ["dependent-required-added"];
+    #[ignore = "engine bug (tolerant soundness): a default inside `if` is assumed filled; the reader fills only the defaults of the schema at that place"]
+    tolerant_default_inside_if_is_not_filled: Backward Tolerant,
+        json!({"type": "object", "properties": {"kind": {"type": "string"}}})
+        => json!({"type": "object", "properties": {"kind": {"type": "string"}}, "if": {"properties": {"kind": {"default": "a"}}, "required": ["kind"]}, "then": {}, "else": false}),
+        breaking ["conditional-narrowed"];
+    #[ignore = "engine bug (tolerant soundness): `contains` is read as if the reader dropped properties, but free-form items are read whole"]
+    tolerant_contains_closed: Backward Tolerant,
+        json!({"type": "array", "contains": {"type": "object"}})
+        => json!({"type": "array", "contains": {"type": "object", "additionalProperties": false}}),
+        breaking ["contains-added"];
 }
 
 fn linked_list(value: Value) -> Value {
@@ -825,4 +848,97 @@ fn snapshot_compatible() {
         Mode::Backward,
         Semantics::Strict,
     ));
+}
+
+/// `diff` returns on schemas whose `$ref`/`allOf` lead to a single-branch `anyOf`/`oneOf`.
+#[test]
+fn single_branch_any_of_behind_ref_terminates() {
+    let cases = [
+        (
+            json!({"$ref": "#/$defs/a", "$defs": {"a": {"anyOf": [{"type": "string"}]}}}),
+            json!({"type": "string"}),
+        ),
+        (
+            json!({"allOf": [{"oneOf": [{"type": "string"}]}]}),
+            json!({"type": "string"}),
+        ),
+    ];
+    for (old, new) in cases {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (old_copy, new_copy) = (old.clone(), new.clone());
+        std::thread::spawn(move || {
+            let report = Pair::new(&old_copy, &new_copy).diff(Mode::Full, Semantics::Strict);
+            let _ = sender.send(report.compatible);
+        });
+        let outcome = receiver.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(
+            outcome,
+            Ok(true),
+            "diff did not return within 10 s (or broke)\nold: {old}\nnew: {new}"
+        );
+    }
+}
+
+/// The witnesses of a few breaks are the shortest or nearest documents.
+#[test]
+fn witnesses_are_minimal() {
+    let witness = |old: Value, new: Value| {
+        let report = Pair::new(&old, &new).diff(Mode::Backward, Semantics::Strict);
+        let change = report
+            .breaking()
+            .next()
+            .unwrap_or_else(|| panic!("no break\nold: {old}\nnew: {new}"));
+        change
+            .witness
+            .clone()
+            .unwrap_or_else(|| panic!("no witness\n{}", render_json(&report)))
+    };
+    // The shortest string `^[A-Z]+$` accepts and `^[A-Z]{3}$` rejects.
+    assert_eq!(
+        witness(
+            json!({"type": "string", "pattern": "^[A-Z]+$"}),
+            json!({"type": "string", "pattern": "^[A-Z]{3}$"})
+        ),
+        json!("A")
+    );
+    // The empty string is the shortest breaking string for a new `+` pattern.
+    assert_eq!(
+        witness(
+            json!({"type": "string"}),
+            json!({"type": "string", "pattern": "^[a-z]+$"})
+        ),
+        json!("")
+    );
+    // Bounds: the number next to the new bound.
+    assert_eq!(
+        witness(
+            json!({"type": "integer", "minimum": 0}),
+            json!({"type": "integer", "minimum": 5})
+        ),
+        json!(4)
+    );
+    assert_eq!(
+        witness(
+            json!({"type": "number", "maximum": 10}),
+            json!({"type": "number", "exclusiveMaximum": 10})
+        ),
+        json!(10)
+    );
+    // 0.01 is a multiple of 0.01 and not of 0.05.
+    let found = witness(
+        json!({"type": "number", "multipleOf": 0.01}),
+        json!({"type": "number", "multipleOf": 0.05}),
+    );
+    assert!(
+        valid(&json!({"multipleOf": 0.01}), &found) && !valid(&json!({"multipleOf": 0.05}), &found),
+        "{found}"
+    );
+    // Lengths: the longest string the old schema allows past the new limit.
+    assert_eq!(
+        witness(
+            json!({"type": "string", "maxLength": 10}),
+            json!({"type": "string", "maxLength": 5})
+        ),
+        json!("aaaaaa")
+    );
 }

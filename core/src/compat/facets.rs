@@ -142,6 +142,15 @@ impl Facets {
             let allowed = facets.types;
             values.retain(|value| types::of_value(value) & allowed != 0);
         }
+        // A multiple of an integer has no fractional part.
+        if facets
+            .number
+            .multiples
+            .iter()
+            .any(|m| crate::compat::decimal::is_multiple(*m, 1.0) == Some(true))
+        {
+            facets.types &= !types::FRACTION;
+        }
         if facets.types == 0 || facets.values.as_ref().is_some_and(Vec::is_empty) {
             facets.unsatisfiable = true;
         }
@@ -180,7 +189,8 @@ impl Facets {
         if let Some(Value::Array(values)) = object.get("enum") {
             limit(values.clone());
         }
-        if let Some(value) = object.get("const") {
+        // draft-04 has no `const`: the validator ignores it there.
+        if let Some(value) = object.get("const").filter(|_| draft >= Draft::Draft6) {
             limit(vec![value.clone()]);
         }
         self.read_number(object, draft);
@@ -371,12 +381,17 @@ impl Facets {
                 .property_names
                 .push(side.child(node, &["propertyNames"]));
         }
-        let dependent = if draft >= Draft::Draft201909 {
-            "dependentRequired"
+        // `dependencies` is enforced in every draft; 2019-09 adds `dependentRequired`.
+        let dependent: &[&str] = if draft >= Draft::Draft201909 {
+            &["dependentRequired", "dependencies"]
         } else {
-            "dependencies"
+            &["dependencies"]
         };
-        if let Some(Value::Object(map)) = object.get(dependent) {
+        for map in dependent
+            .iter()
+            .filter_map(|keyword| object.get(*keyword))
+            .filter_map(Value::as_object)
+        {
             for (name, names) in map {
                 if let Value::Array(names) = names {
                     self.object.dependent_required.push((

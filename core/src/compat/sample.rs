@@ -61,7 +61,14 @@ impl<'s, 'a> Sampler<'s, 'a> {
     }
 
     fn sample_at(&self, conj: &Conj, variant: Variant, depth: usize) -> Option<Value> {
-        let key = (conj.parts.iter().map(|part| part.node.clone()).collect::<Vec<_>>(), conj.types, variant == Variant::Full);
+        let key = (
+            conj.parts
+                .iter()
+                .map(|part| part.node.clone())
+                .collect::<Vec<_>>(),
+            conj.types,
+            variant == Variant::Full,
+        );
         if let Some(found) = self.side.samples.borrow().get(&key) {
             return found.clone();
         }

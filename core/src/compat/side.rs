@@ -138,7 +138,10 @@ impl<'a> Side<'a> {
         if let Some(found) = self.regexes.borrow().get(text) {
             return found.clone();
         }
-        let compiled = regex::Regex::new(text).ok().map(Rc::new);
+        let compiled = jsonschema_regex::to_rust_regex(text)
+            .ok()
+            .and_then(|translated| regex::Regex::new(&translated).ok())
+            .map(Rc::new);
         self.regexes
             .borrow_mut()
             .insert(text.to_string(), compiled.clone());

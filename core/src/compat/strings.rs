@@ -31,6 +31,14 @@ impl Pattern {
     /// Compiles `pattern` (Rust regex syntax, which covers the ECMA-262 patterns schemas use
     /// apart from look-around and back-references).
     pub fn new(pattern: &str) -> Result<Self, PatternError> {
+        // Read the pattern as the `jsonschema` crate does (ECMA-262 translated to Rust syntax),
+        // so `\d`, `\w` and `.` mean what the validator makes of them.
+        let translated = jsonschema_regex::to_rust_regex(pattern).map_err(|()| {
+            PatternError(format!(
+                "`{pattern}` is not a pattern the validator supports"
+            ))
+        })?;
+        let pattern = translated.as_ref();
         let dfa = dense::Builder::new()
             .configure(
                 dense::Config::new()
@@ -288,13 +296,33 @@ pub fn search(set: &StringSet<'_>, violation: &Violation<'_>) -> Search {
 fn lengths_only(set: &StringSet<'_>, violation: &Violation<'_>) -> Option<Search> {
     let min = set.min_length;
     let fits = |length: u64| length >= min && set.max_length.is_none_or(|max| length <= max);
-    let spell = |length: u64| usize::try_from(length).ok().map(|length| Search::Found("a".repeat(length)));
+    let spell = |length: u64| {
+        usize::try_from(length)
+            .ok()
+            .map(|length| Search::Found("a".repeat(length)))
+    };
     match violation {
-        Violation::None => if fits(min) { spell(min) } else { Some(Search::NoneExists) },
-        Violation::ShorterThan(bound) => if min < *bound && fits(min) { spell(min) } else { Some(Search::NoneExists) },
+        Violation::None => {
+            if fits(min) {
+                spell(min)
+            } else {
+                Some(Search::NoneExists)
+            }
+        }
+        Violation::ShorterThan(bound) => {
+            if min < *bound && fits(min) {
+                spell(min)
+            } else {
+                Some(Search::NoneExists)
+            }
+        }
         Violation::LongerThan(bound) => {
             let length = min.max(bound.saturating_add(1));
-            if fits(length) { spell(length) } else { Some(Search::NoneExists) }
+            if fits(length) {
+                spell(length)
+            } else {
+                Some(Search::NoneExists)
+            }
         }
         Violation::Unmatched(_) => None,
     }

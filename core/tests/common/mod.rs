@@ -150,20 +150,40 @@ pub fn witness_problem(
     None
 }
 
+/// Whether properties named in `anyOf`/`oneOf`/`then`/`else` branches count as declared.
+pub const BRANCHES_DECLARE: bool = false;
+
 /// herald's tolerant semantics, modelled independently of the engine: a property is declared
-/// at a place when a schema that may apply there (following `$ref`, `allOf`, `anyOf`, `oneOf`,
-/// `then`, `else`) names it in `properties`, matches it with `patternProperties`, or has an
+/// at a place when a schema that surely applies there (the schema itself and what `$ref` and
+/// `allOf` lead to) names it in `properties`, matches it with `patternProperties`, or has an
 /// `additionalProperties` schema (not a boolean). Producers write only declared properties;
-/// consumers drop undeclared ones and fill the `default`s of `properties` of the schemas that
-/// surely apply (`$ref`, `allOf`).
+/// consumers drop undeclared ones and fill the `default`s of those schemas' `properties`.
+/// Array positions are read with `prefixItems` (array-form `items` before 2020-12) and
+/// `items` (`additionalItems`); an item no schema describes is free-form (written and read
+/// whole), as in the engine's witness check, unless [`Tolerant::strict_items`].
+///
+/// Properties named only inside `anyOf`/`oneOf`/`if` branches are not declared here, as in the
+/// engine's witness check (`compat::witness`); the engine's rules, which split branches, count
+/// them as declared. Set [`BRANCHES_DECLARE`] to read them as declared.
 pub struct Tolerant<'a> {
     root: &'a Value,
+    free_items: bool,
 }
 
 impl<'a> Tolerant<'a> {
     /// The semantics of the schema `root`.
     pub fn new(root: &'a Value) -> Self {
-        Tolerant { root }
+        Tolerant {
+            root,
+            free_items: true,
+        }
+    }
+
+    /// The same semantics, except that an array item no schema describes may not carry
+    /// properties when written (an object there has no declared property).
+    pub fn strict_items(mut self) -> Self {
+        self.free_items = false;
+        self
     }
 
     /// Whether `document` has only declared properties, at every level.
@@ -188,7 +208,11 @@ impl<'a> Tolerant<'a> {
             }
             Value::Array(items) => items.iter().enumerate().all(|(at, item)| {
                 let inner = self.items(schemas, at);
-                inner.is_empty() || self.only_declared_at(&inner, item)
+                if inner.is_empty() {
+                    self.free_items || self.only_declared_at(&[&NOTHING], item)
+                } else {
+                    self.only_declared_at(&inner, item)
+                }
             }),
             _ => true,
         }
@@ -272,7 +296,7 @@ impl<'a> Tolerant<'a> {
 
     /// The schemas that declare property `name`, or `None` when none does.
     fn declared(&self, schemas: &[&'a Value], name: &str) -> Option<Vec<&'a Value>> {
-        let places = self.in_place(schemas, true);
+        let places = self.in_place(schemas, BRANCHES_DECLARE);
         let mut found = Vec::new();
         let mut additional = Vec::new();
         for schema in &places {
@@ -306,11 +330,11 @@ impl<'a> Tolerant<'a> {
         (!found.is_empty()).then_some(found)
     }
 
-    /// The schemas of array position `at`.
+    /// The schemas of array position `at` (none: the item is free-form).
     fn items(&self, schemas: &[&'a Value], at: usize) -> Vec<&'a Value> {
         let mut out = Vec::new();
-        for schema in self.in_place(schemas, true) {
-            let draft2020 = !schema_uri(self.root).is_some_and(|uri| !uri.contains("2020-12"));
+        for schema in self.in_place(schemas, BRANCHES_DECLARE) {
+            let draft2020 = schema_uri(self.root).is_none_or(|uri| uri.contains("2020-12"));
             let (prefix, rest) = if draft2020 {
                 (schema.get("prefixItems"), schema.get("items"))
             } else if let Some(Value::Array(_)) = schema.get("items") {
@@ -323,9 +347,14 @@ impl<'a> Tolerant<'a> {
                 _ => out.extend(rest.filter(|rest| !rest.is_array())),
             }
         }
+        // `true` says nothing about the item, as when no schema applies.
+        out.retain(|schema| **schema != Value::Bool(true));
         out
     }
 }
+
+/// A schema that declares no property.
+static NOTHING: Value = Value::Bool(true);
 
 fn schema_uri(root: &Value) -> Option<&str> {
     root.get("$schema").and_then(Value::as_str)

@@ -320,14 +320,26 @@ fn matching_value(engine: &Engine<'_, '_>, producer: &Conj, node: &NodeRef) -> O
 /// Whether a producer part has the very same keywords (same text, same draft, no `$ref`
 /// inside): everything the producer writes satisfies its own schema, so it satisfies them.
 /// These keywords mean the same wherever they stand, unlike `additionalProperties`.
-fn implied_by_producer(engine: &Engine<'_, '_>, producer: &Conj, consumer: &NodeRef, keywords: &[&str]) -> bool {
+fn implied_by_producer(
+    engine: &Engine<'_, '_>,
+    producer: &Conj,
+    consumer: &NodeRef,
+    keywords: &[&str],
+) -> bool {
     let wanted = engine.consumer.value(consumer);
     let draft = engine.consumer.draft(consumer);
-    if keywords.iter().any(|keyword| wanted.get(*keyword).is_some_and(crate::compat::engine::contains_ref)) {
+    if keywords.iter().any(|keyword| {
+        wanted
+            .get(*keyword)
+            .is_some_and(crate::compat::engine::contains_ref)
+    }) {
         return false;
     }
     producer.nodes().any(|node| {
         let own = engine.producer.value(node);
-        engine.producer.draft(node) == draft && keywords.iter().all(|keyword| own.get(*keyword) == wanted.get(*keyword))
+        engine.producer.draft(node) == draft
+            && keywords
+                .iter()
+                .all(|keyword| own.get(*keyword) == wanted.get(*keyword))
     })
 }

@@ -84,7 +84,11 @@ pub fn check(
     object: &Map<String, Value>,
     path: &mut Vec<Seg>,
 ) {
-    let listed: Vec<Value> = match (object.get("enum"), object.get("const")) {
+    // draft-04 has no `const`.
+    let constant = object
+        .get("const")
+        .filter(|_| engine.consumer.draft(consumer) >= crate::schema::Draft::Draft6);
+    let listed: Vec<Value> = match (object.get("enum"), constant) {
         (Some(Value::Array(values)), _) => values.clone(),
         (_, Some(value)) => vec![value.clone()],
         _ => return,

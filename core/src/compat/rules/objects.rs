@@ -55,7 +55,11 @@ pub fn check(
     // Objects with no property at all (`maxProperties: 0`) have nothing to compare by name.
     let empty = facets.object.max_properties == Some(0);
     // Every name either side declares.
-    let mut names: BTreeSet<String> = if empty { BTreeSet::new() } else { facets.declared_names() };
+    let mut names: BTreeSet<String> = if empty {
+        BTreeSet::new()
+    } else {
+        facets.declared_names()
+    };
     if !empty {
         names.extend(consumer_declared.iter().cloned());
     }
@@ -236,7 +240,14 @@ fn check_other_names(
     if any_false(engine.producer, &producer_other) {
         return;
     }
-    let mut consumer_other: Vec<NodeRef> = wanted.other();
+    // Reader side: every schema an undeclared name may get — a pattern's or, for names no
+    // pattern matches, `additionalProperties` — so the check is at least as strict as the reader.
+    let mut consumer_other: Vec<NodeRef> = wanted
+        .object
+        .members
+        .iter()
+        .filter_map(|member| member.additional.clone())
+        .collect();
     if wanted.has_patterns() {
         // Names matching the consumer's patterns get those schemas instead.
         for member in &wanted.object.members {
@@ -640,54 +651,54 @@ fn check_dependencies(
             }
         }
     }
-    let keyword = if engine.consumer.draft(consumer) >= Draft::Draft201909 {
-        "dependentSchemas"
+    // `dependencies` is enforced in every draft by the validator; 2019-09 adds `dependentSchemas`.
+    let keywords: &[&str] = if engine.consumer.draft(consumer) >= Draft::Draft201909 {
+        &["dependentSchemas", "dependencies"]
     } else {
-        "dependencies"
+        &["dependencies"]
     };
-    if let Some(Value::Object(map)) = object.get(keyword) {
-        for (name, schema) in map {
-            if schema.is_array() {
-                continue;
-            }
-            let node = engine.consumer.child(consumer, &[keyword, name]);
-            // Sufficient: every producer object with `name` satisfies the schema, counting the
-            // producer's own dependency for `name`.
-            // Dependencies apply to objects only.
-            let mut with_own = producer.restricted(types::OBJECT);
-            for part in &producer.parts {
-                let own_keyword = if engine.producer.draft(&part.node) >= Draft::Draft201909 {
-                    "dependentSchemas"
-                } else {
-                    "dependencies"
-                };
-                if engine
-                    .producer
-                    .value(&part.node)
-                    .get(own_keyword)
-                    .and_then(|map| map.get(name))
-                    .is_some_and(|schema| !schema.is_array())
-                {
-                    with_own.parts.push(crate::compat::conj::Part {
-                        node: engine.producer.child(&part.node, &[own_keyword, name]),
-                        mask: 0,
-                    });
+    for &keyword in keywords {
+        if let Some(Value::Object(map)) = object.get(keyword) {
+            for (name, schema) in map {
+                if schema.is_array() {
+                    continue;
                 }
-            }
-            let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
-            if let Some(mut finding) = wrap_found(
-                found,
-                "dependent-schema-added",
-                format!("`{keyword}` of `{name}` rejects objects the writer may write"),
-            ) {
-                // The objects that show it carry `name`.
-                let inner = (
-                    std::mem::take(&mut finding.path),
-                    std::mem::replace(&mut finding.hint, Hint::ExtraProperty(name.clone())),
-                );
-                finding.path = path.clone();
-                finding.alternatives.insert(0, inner);
-                engine.report(finding);
+                let node = engine.consumer.child(consumer, &[keyword, name]);
+                // Sufficient: every producer object with `name` satisfies the schema, counting the
+                // producer's own dependency for `name`.
+                // Dependencies apply to objects only.
+                let mut with_own = producer.restricted(types::OBJECT);
+                for part in &producer.parts {
+                    for own_keyword in ["dependentSchemas", "dependencies"] {
+                        if engine
+                            .producer
+                            .value(&part.node)
+                            .get(own_keyword)
+                            .and_then(|map| map.get(name))
+                            .is_some_and(|schema| !schema.is_array())
+                        {
+                            with_own.parts.push(crate::compat::conj::Part {
+                                node: engine.producer.child(&part.node, &[own_keyword, name]),
+                                mask: 0,
+                            });
+                        }
+                    }
+                }
+                let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
+                if let Some(mut finding) = wrap_found(
+                    found,
+                    "dependent-schema-added",
+                    format!("`{keyword}` of `{name}` rejects objects the writer may write"),
+                ) {
+                    // The objects that show it carry `name`.
+                    let inner = (
+                        std::mem::take(&mut finding.path),
+                        std::mem::replace(&mut finding.hint, Hint::ExtraProperty(name.clone())),
+                    );
+                    finding.path = path.clone();
+                    finding.alternatives.insert(0, inner);
+                    engine.report(finding);
+                }
             }
         }
     }

@@ -27,6 +27,29 @@ pub fn check(
         _ => return,
     };
     let at = Some(engine.consumer.child(consumer, &["type"]));
+    // draft-04's `integer` rejects integral numbers written with a fraction (`1.0`), which
+    // later drafts accept as integers.
+    if engine.consumer.draft(consumer) == crate::schema::Draft::Draft4
+        && allowed & types::INTEGER != 0
+        && allowed & types::FRACTION == 0
+        && facets.types & types::INTEGER != 0
+        && producer
+            .nodes()
+            .any(|node| engine.producer.draft(node) > crate::schema::Draft::Draft4)
+    {
+        let witness = serde_json::Number::from_f64(
+            crate::compat::sample::pick_number(&facets.number, true).unwrap_or(1.0),
+        )
+        .map_or(Value::Null, Value::Number);
+        engine.report(Finding::broken(
+            "type-narrowed",
+            format!("draft-04's `integer` rejects {witness}, an integer the writer may spell with a fraction"),
+            producer.nodes().next().cloned(),
+            at.clone().unwrap_or_else(|| consumer.clone()),
+            path,
+            Hint::Value(witness),
+        ));
+    }
     let excluded = facets.types & !allowed;
     let first = producer.nodes().next().cloned();
     if excluded != 0 {
