@@ -101,7 +101,11 @@ impl<'s, 'a> Sampler<'s, 'a> {
                         .flatten(),
                 )
             });
-            if let Some(value) = offered.cloned().find(|value| self.accepted(conj, value)) {
+            if let Some(value) = offered
+                .into_iter()
+                .find(|value| self.accepted(conj, value))
+                .cloned()
+            {
                 return Some(value);
             }
             if let Some(values) = &facets.values {

@@ -14,6 +14,9 @@ use crate::schema::compile::CatalogRetriever;
 use crate::schema::draft::{self, Draft};
 use crate::schema::refs::{NodeRef, SchemaStore};
 
+/// What a sample is cached by: the conjunction's nodes, its types, and whether it is full.
+pub(crate) type SampleKey = (Vec<NodeRef>, u8, bool);
+
 /// A schema with everything needed to reason about it.
 pub struct Side<'a> {
     /// The documents.
@@ -27,7 +30,7 @@ pub struct Side<'a> {
     regexes: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
     /// Samples already built, by (nodes, types, full variant): every witness of a comparison
     /// samples the same surroundings again.
-    pub(crate) samples: RefCell<HashMap<(Vec<NodeRef>, u8, bool), Option<Value>>>,
+    pub(crate) samples: RefCell<HashMap<SampleKey, Option<Value>>>,
 }
 
 impl<'a> Side<'a> {

@@ -18,7 +18,7 @@ pub fn check_finite(
     facets: &Facets,
     values: &[Value],
     consumer: &NodeRef,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
 ) {
     let first = producer.nodes().next().cloned();
     let written: Vec<&Value> = values
@@ -82,7 +82,7 @@ pub fn check(
     facets: &Facets,
     consumer: &NodeRef,
     object: &Map<String, Value>,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
 ) {
     // draft-04 has no `const`.
     let constant = object

@@ -612,9 +612,8 @@ mod tests {
             if let Mirror::Rule(mirror) = rule.mirror {
                 let other = rule_info(mirror)
                     .unwrap_or_else(|| panic!("{} mirrors unknown {mirror}", rule.id));
-                assert_ne!(
-                    other.breaking && rule.breaking,
-                    true,
+                assert!(
+                    !(other.breaking && rule.breaking),
                     "{} and its mirror {mirror} cannot both break",
                     rule.id
                 );

@@ -19,7 +19,7 @@ pub fn check(
     facets: &Facets,
     consumer: &NodeRef,
     object: &Map<String, Value>,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
 ) {
     if facets.types & (types::INTEGER | types::FRACTION) == 0 {
         return;

@@ -427,7 +427,7 @@ fn check_required(
     facets: &Facets,
     wanted: &Facets,
     consumer: &NodeRef,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
     first: Option<NodeRef>,
 ) {
     let tolerant = engine.semantics == Semantics::Tolerant;
@@ -444,7 +444,7 @@ fn check_required(
         } else {
             format!("`{name}` is required by the reader; the writer may omit it")
         };
-        let mut at = path.clone();
+        let mut at = path.to_vec();
         at.push(Seg::Key(name.clone()));
         // Point at the `required` that lists the name (it may sit in an `allOf` part).
         let listing = crate::compat::conj::expand(engine.consumer, &Conj::of([consumer.clone()]))
@@ -505,7 +505,7 @@ fn check_counts(
     wanted: &Facets,
     consumer: &NodeRef,
     object: &Map<String, Value>,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
     first: Option<NodeRef>,
 ) {
     let have_min = facets
@@ -560,7 +560,7 @@ fn check_property_names(
     facets: &Facets,
     wanted: &Facets,
     consumer: &NodeRef,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
     first: Option<NodeRef>,
 ) {
     for names in &wanted.object.property_names {

@@ -18,7 +18,7 @@ pub fn check(
     facets: &Facets,
     consumer: &NodeRef,
     object: &Map<String, Value>,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
 ) {
     if facets.types & types::STRING == 0 {
         return;

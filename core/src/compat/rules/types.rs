@@ -15,7 +15,7 @@ pub fn check(
     facets: &Facets,
     consumer: &NodeRef,
     object: &Map<String, Value>,
-    path: &mut Vec<Seg>,
+    path: &[Seg],
 ) {
     let allowed = match object.get("type") {
         Some(Value::String(name)) => types::of_name(name),
@@ -26,7 +26,7 @@ pub fn check(
             .fold(0, |a, b| a | b),
         _ => return,
     };
-    let at = Some(engine.consumer.child(consumer, &["type"]));
+    let at = engine.consumer.child(consumer, &["type"]);
     // draft-04's `integer` rejects integral numbers written with a fraction (`1.0`), which
     // later drafts accept as integers.
     if engine.consumer.draft(consumer) == crate::schema::Draft::Draft4
@@ -45,7 +45,7 @@ pub fn check(
             "type-narrowed",
             format!("draft-04's `integer` rejects {witness}, an integer the writer may spell with a fraction"),
             producer.nodes().next().cloned(),
-            at.clone().unwrap_or_else(|| consumer.clone()),
+            at.clone(),
             path,
             Hint::Value(witness),
         ));
@@ -67,7 +67,7 @@ pub fn check(
             rule,
             message,
             first,
-            at.unwrap_or_else(|| consumer.clone()),
+            at,
             path,
             Hint::OfType(excluded),
         ));
