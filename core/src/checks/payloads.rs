@@ -16,7 +16,21 @@ use crate::schema::refs::SchemaDoc;
 
 pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validators {
     let mut invalid_docs: HashSet<String> = HashSet::new();
-    let docs: Vec<(&str, &SchemaDoc)> = catalog.schemas.docs().collect();
+    // Shared documents are checked against their meta-schema here. Payloads are checked when
+    // they are compiled (the `jsonschema` crate validates a schema against its meta-schema as
+    // it compiles it), and checked again for detailed diagnostics only when that fails, so a
+    // valid payload is meta-validated once, not twice.
+    let payload_docs: HashSet<&str> = catalog
+        .events
+        .values()
+        .flatten()
+        .map(|version| version.catalog_path.as_str())
+        .collect();
+    let docs: Vec<(&str, &SchemaDoc)> = catalog
+        .schemas
+        .docs()
+        .filter(|(path, _)| !payload_docs.contains(path))
+        .collect();
     let problems = crate::parallel::map(&docs, |(_, doc)| meta_check(catalog, doc));
     for ((path, _), found) in docs.iter().zip(problems) {
         if !found.is_empty() {
@@ -46,16 +60,26 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
         }
     }
     let retriever = CatalogRetriever::new(&catalog.schemas);
+    let mut uncompiled: Vec<&SchemaDoc> = Vec::new();
     let compilable: Vec<_> = catalog
         .events
         .values()
         .flatten()
         .filter(|version| {
             let reachable = catalog.schemas.reachable_docs(&version.catalog_path);
-            !catalog.schemas.has_broken_refs_in(&reachable)
+            let compilable = !catalog.schemas.has_broken_refs_in(&reachable)
                 && !reachable
                     .iter()
                     .any(|doc| invalid_docs.contains(doc) || endless_docs.contains(doc))
+                && draft::detect(&version.raw.payload).is_ok()
+                && matches!(version.raw.payload, Value::Object(_) | Value::Bool(_));
+            if !compilable {
+                // Not compiled: its meta-schema problems are still worth reporting.
+                if let Some(doc) = catalog.schemas.doc(&version.catalog_path) {
+                    uncompiled.push(doc);
+                }
+            }
+            compilable
         })
         .filter_map(|version| {
             draft::detect(&version.raw.payload)
@@ -63,6 +87,9 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
                 .map(|draft| (version, draft))
         })
         .collect();
+    for found in crate::parallel::map(&uncompiled, |doc| meta_check(catalog, doc)) {
+        diagnostics.extend(found);
+    }
     // Compiling is the slow part of validation and each payload is independent: use every core.
     let compiled = crate::parallel::map(&compilable, |(version, draft)| {
         compile(&catalog.schemas, &retriever, &version.catalog_path, *draft)
@@ -76,13 +103,29 @@ pub(super) fn check(catalog: &Catalog, diagnostics: &mut Diagnostics) -> Validat
                     Arc::new(validator),
                 );
             }
-            Err(error) => diagnostics.push(
-                Diagnostic::new(
-                    "schema::invalid",
-                    format!("the payload schema does not compile: {error}"),
-                )
-                .at_key(&catalog.sources, version.file, "/payload", "this schema"),
-            ),
+            Err(error) => {
+                let detailed = catalog
+                    .schemas
+                    .doc(&version.catalog_path)
+                    .map(|doc| meta_check(catalog, doc))
+                    .unwrap_or_default();
+                if detailed.is_empty() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            "schema::invalid",
+                            format!("the payload schema does not compile: {error}"),
+                        )
+                        .at_key(
+                            &catalog.sources,
+                            version.file,
+                            "/payload",
+                            "this schema",
+                        ),
+                    );
+                } else {
+                    diagnostics.extend(detailed);
+                }
+            }
         }
     }
     validators

@@ -88,17 +88,6 @@ fn check_event(
             Side::with_retriever(&catalog.schemas, version.payload_node(), retriever.clone())
         })
         .collect();
-    let examples: Vec<Vec<Value>> = versions
-        .iter()
-        .map(|version| {
-            version
-                .raw
-                .examples
-                .iter()
-                .map(|example| example.payload.clone())
-                .collect()
-        })
-        .collect();
     let locate = |node: &NodeRef| locate_node(catalog, node);
     let mut changes = Vec::new();
     for newer in 1..versions.len() {
@@ -113,7 +102,10 @@ fn check_event(
                 versions[older].raw.version, versions[newer].raw.version
             );
             for direction in mode.directions() {
-                let net = SafetyNet::Documents(&examples[older], &examples[newer]);
+                let net = SafetyNet::Documents(
+                    &versions[older].raw.examples,
+                    &versions[newer].raw.examples,
+                );
                 let found = compare_with(&sides[older], &sides[newer], *direction, semantics, net);
                 let mut reported = report_changes(
                     found,

@@ -42,7 +42,10 @@ pub enum SafetyNet<'v> {
     Sample,
     /// Documents the producer is known to write: each version's examples (`herald check`,
     /// where sampling every pair of a large catalog would cost more than the check).
-    Documents(&'v [serde_json::Value], &'v [serde_json::Value]),
+    Documents(
+        &'v [crate::catalog::raw::Example],
+        &'v [crate::catalog::raw::Example],
+    ),
 }
 
 /// Compares `old` and `new` in `direction`: in backward, producers use OLD and consumers NEW.
@@ -117,6 +120,7 @@ pub fn compare_with(
             };
             written
                 .iter()
+                .map(|example| &example.payload)
                 .find(|document| judge.breaks(document))
                 .cloned()
         }

@@ -215,7 +215,40 @@ fn check_other_names(
     first: Option<NodeRef>,
 ) {
     if engine.semantics == Semantics::Tolerant {
-        // Producers emit only declared properties; consumers ignore undeclared ones.
+        // Producers emit only declared properties and consumers ignore undeclared ones — but an
+        // `additionalProperties` schema declares every other name on both sides (generated
+        // code keeps such properties in a map), so those schemas must still be included.
+        let schemas = |side: &crate::compat::side::Side<'_>, found: &Facets| -> Vec<NodeRef> {
+            found
+                .object
+                .members
+                .iter()
+                .filter_map(|member| member.additional.clone())
+                .filter(|node| side.value(node).is_object())
+                .collect()
+        };
+        let mine = schemas(engine.producer, facets);
+        let theirs = schemas(engine.consumer, wanted);
+        if mine.is_empty() || theirs.is_empty() {
+            return;
+        }
+        path.push(Seg::Key(fresh_name(facets, wanted)));
+        let producer_value = Conj::of(mine);
+        let found = engine.collect(|engine| {
+            for schema in &theirs {
+                engine.includes(&producer_value, schema, path);
+            }
+        });
+        path.pop();
+        if let Some(mut finding) = wrap_found(
+            found,
+            "additional-properties-narrowed",
+            "the reader gives the properties of its `additionalProperties` map a narrower schema"
+                .to_string(),
+        ) {
+            finding.consumer = consumer.clone();
+            engine.report(finding);
+        }
         return;
     }
     if facets.has_patterns() || wanted.has_patterns() {
