@@ -232,23 +232,10 @@ fn check_other_names(
         if mine.is_empty() || theirs.is_empty() {
             return;
         }
-        path.push(Seg::Key(fresh_name(facets, wanted)));
-        let producer_value = Conj::of(mine);
-        let found = engine.collect(|engine| {
-            for schema in &theirs {
-                engine.includes(&producer_value, schema, path);
-            }
-        });
-        path.pop();
-        if let Some(mut finding) = wrap_found(
-            found,
-            "additional-properties-narrowed",
-            "the reader gives the properties of its `additionalProperties` map a narrower schema"
-                .to_string(),
-        ) {
-            finding.consumer = consumer.clone();
-            engine.report(finding);
-        }
+        let name = fresh_name(facets, wanted);
+        let message =
+            "the reader gives the properties of its `additionalProperties` map a narrower schema";
+        compare_undeclared(engine, mine, &theirs, name, consumer, path, message);
         return;
     }
     if facets.has_patterns() || wanted.has_patterns() {
@@ -412,20 +399,32 @@ fn check_same_patterns(
                 })
         })
         .unwrap_or_else(|| "extra".to_string());
+    let message = "the reader gives undeclared properties that match no pattern a narrower schema";
+    compare_undeclared(engine, mine, &theirs, name, consumer, path, message);
+}
+
+/// Compares the schemas an undeclared property `name` gets on each side, reporting one
+/// `additional-properties-narrowed` for whatever breaks.
+fn compare_undeclared(
+    engine: &mut Engine<'_, '_>,
+    mine: Vec<NodeRef>,
+    theirs: &[NodeRef],
+    name: String,
+    consumer: &NodeRef,
+    path: &mut Vec<Seg>,
+    message: &str,
+) {
     path.push(Seg::Key(name));
     let producer_value = Conj::of(mine);
     let found = engine.collect(|engine| {
-        for schema in &theirs {
+        for schema in theirs {
             engine.includes(&producer_value, schema, path);
         }
     });
     path.pop();
-    if let Some(mut finding) = wrap_found(
-        found,
-        "additional-properties-narrowed",
-        "the reader gives undeclared properties that match no pattern a narrower schema"
-            .to_string(),
-    ) {
+    if let Some(mut finding) =
+        wrap_found(found, "additional-properties-narrowed", message.to_string())
+    {
         finding.consumer = consumer.clone();
         engine.report(finding);
     }
