@@ -866,6 +866,24 @@ fn mutations_change_the_catalog() {
 /// "\u{feff}", the pointer index has nothing for it, and the fallback span was `0..1`, inside
 /// the first (three-byte) character.
 #[test]
+fn syntax_error_inside_a_multibyte_character_keeps_spans_on_boundaries() {
+    // Found by `arbitrary_json_event_never_panics`: serde_json reported the end of input
+    // inside the three-byte `ⷀ`.
+    let manifest = (
+        "herald.yaml".to_string(),
+        "catalog: fuzz\nservices: {}\n".as_bytes().to_vec(),
+    );
+    let event = (
+        "events/x/v1.json".to_string(),
+        vec![123, 10, 32, 32, 34, 226, 183, 128],
+    );
+    let dir = write_catalog(&[manifest, event]);
+    let validation = validate_catalog(dir.path()).expect("usable");
+    assert!(validation.diagnostics.has_errors());
+    check_validation(&validation).expect("spans on char boundaries");
+}
+
+#[test]
 fn fallback_span_of_text_starting_with_multibyte_char() {
     let event = (
         "events/ping/v1.yaml".to_string(),

@@ -287,7 +287,13 @@ impl Loader {
                 } else {
                     "syntax::yaml"
                 };
-                let at = offset.unwrap_or(0).min(self.sources.get(file).text.len());
+                // Parsers may report a position inside a multi-byte character: step back to
+                // its start so the span stays on character boundaries.
+                let text = &self.sources.get(file).text;
+                let mut at = offset.unwrap_or(0).min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
                 let end = next_char_boundary(&self.sources.get(file).text, at);
                 self.diagnostics
                     .push(Diagnostic::new(code, message).with_label(file, at..end, None, "here"));
