@@ -15,6 +15,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
+use common::{command_line, exit_code, stderr, stdout, transcript};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -63,40 +66,6 @@ fn herald_in(dir: &Path, args: &[&str]) -> Output {
 /// Runs `herald <args>` in the repository root.
 fn herald(args: &[&str]) -> Output {
     herald_in(&repo_root(), args)
-}
-
-fn exit_code(output: &Output) -> i32 {
-    output
-        .status
-        .code()
-        .expect("herald exited normally, not by a signal")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// `herald` and its arguments, as typed.
-fn command_line(args: &[&str]) -> String {
-    std::iter::once("herald")
-        .chain(args.iter().copied())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The snapshot of one run: the command, its exit code, stdout and stderr.
-fn transcript(args: &[&str], output: &Output) -> String {
-    format!(
-        "$ {}\nexit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-        command_line(args),
-        exit_code(output),
-        stdout(output),
-        stderr(output)
-    )
 }
 
 /// Snapshots a run under `name`, with the command as the snapshot's description.
