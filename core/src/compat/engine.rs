@@ -75,6 +75,13 @@ impl<'s, 'a> Engine<'s, 'a> {
         self.findings.push(finding);
     }
 
+    /// Records a finding when there is one.
+    pub fn report_all(&mut self, finding: Option<Finding>) {
+        if let Some(finding) = finding {
+            self.report(finding);
+        }
+    }
+
     /// Records a compatible change (not during trials).
     pub fn note(&mut self, info: Info) {
         if self.trial_depth == 0 && !self.infos.contains(&info) {

@@ -123,11 +123,11 @@ pub fn check(
                 ));
             }
         } else if from_open_model && consumer_declared.contains(name) {
-            engine.report(wrap(found, "property-added-to-open-model", format!(
+            engine.report_all(wrap(found, "property-added-to-open-model", format!(
                 "the writer's open model allows any `{name}`, and the reader declares `{name}` with a schema that rejects some of those values"
             )));
         } else if !declared_by_consumer && all_false(engine, &consumer_schemas) {
-            engine.report(wrap(
+            engine.report_all(wrap(
                 found,
                 "property-removed-from-closed-model",
                 format!(
@@ -142,24 +142,8 @@ pub fn check(
         path.pop();
     }
 
-    check_other_names(
-        engine,
-        facets,
-        &wanted,
-        consumer,
-        object,
-        path,
-        first.clone(),
-    );
-    check_required(
-        engine,
-        producer,
-        facets,
-        &wanted,
-        consumer,
-        path,
-        first.clone(),
-    );
+    check_other_names(engine, facets, &wanted, consumer, path);
+    check_required(engine, facets, &wanted, consumer, path, first.clone());
     check_counts(
         engine,
         facets,
@@ -182,12 +166,11 @@ fn all_false(engine: &Engine<'_, '_>, nodes: &[NodeRef]) -> bool {
             .all(|node| matches!(engine.consumer.value(node), Value::Bool(false)))
 }
 
-/// One finding for a group of inner ones, keeping their witness hints.
-fn wrap(found: Vec<Finding>, rule: &'static str, message: String) -> Finding {
+/// One finding for a group of inner ones, keeping their witness hints; `None` when there are
+/// none.
+fn wrap(found: Vec<Finding>, rule: &'static str, message: String) -> Option<Finding> {
     let mut inner = found.into_iter();
-    let Some(head) = inner.next() else {
-        unreachable_finding()
-    };
+    let head = inner.next()?;
     let mut wrapped = Finding {
         rule,
         message,
@@ -196,12 +179,7 @@ fn wrap(found: Vec<Finding>, rule: &'static str, message: String) -> Finding {
     wrapped
         .alternatives
         .extend(inner.map(|finding| (finding.path, finding.hint)));
-    wrapped
-}
-
-#[allow(clippy::panic)]
-fn unreachable_finding() -> ! {
-    panic!("wrap is only called with findings")
+    Some(wrapped)
 }
 
 /// Undeclared names: the producer's `additionalProperties` against the consumer's.
@@ -210,9 +188,7 @@ fn check_other_names(
     facets: &Facets,
     wanted: &Facets,
     consumer: &NodeRef,
-    object: &Map<String, Value>,
     path: &mut Vec<Seg>,
-    first: Option<NodeRef>,
 ) {
     if engine.semantics == Semantics::Tolerant {
         // Producers emit only declared properties and consumers ignore undeclared ones — but an
@@ -281,9 +257,6 @@ fn check_other_names(
         }
     }
     if consumer_other.is_empty() {
-        if object.contains_key("additionalProperties") {
-            return;
-        }
         return;
     }
     let name = fresh_name(facets, wanted);
@@ -295,31 +268,14 @@ fn check_other_names(
         }
     });
     path.pop();
-    if !found.is_empty() {
-        let closed = all_false(engine, &consumer_other);
-        let message = if closed {
-            "the reader allows no undeclared properties, and the writer's open model allows them"
-                .to_string()
-        } else {
-            "the reader gives undeclared properties a narrower schema".to_string()
-        };
-        let mut finding = wrap(found, "additional-properties-narrowed", message);
+    let message = if all_false(engine, &consumer_other) {
+        "the reader allows no undeclared properties, and the writer's open model allows them"
+    } else {
+        "the reader gives undeclared properties a narrower schema"
+    };
+    if let Some(mut finding) = wrap(found, "additional-properties-narrowed", message.to_string()) {
         finding.consumer = consumer.clone();
-        if wanted.has_patterns() && !facets.has_patterns() {
-            finding.certainty = crate::compat::finding::Certainty::Broken;
-        }
         engine.report(finding);
-    } else if !producer_other.is_empty()
-        && object.contains_key("additionalProperties")
-        && any_false(engine.producer, &producer_other)
-    {
-        engine.note(Info::new(
-            "additional-properties-widened",
-            "undeclared properties are accepted",
-            first,
-            consumer.clone(),
-            path,
-        ));
     }
 }
 
@@ -422,16 +378,10 @@ fn compare_undeclared(
         }
     });
     path.pop();
-    if let Some(mut finding) =
-        wrap_found(found, "additional-properties-narrowed", message.to_string())
-    {
+    if let Some(mut finding) = wrap(found, "additional-properties-narrowed", message.to_string()) {
         finding.consumer = consumer.clone();
         engine.report(finding);
     }
-}
-
-fn wrap_found(found: Vec<Finding>, rule: &'static str, message: String) -> Option<Finding> {
-    (!found.is_empty()).then(|| wrap(found, rule, message))
 }
 
 /// A property name neither side declares, for witnesses of undeclared properties.
@@ -455,7 +405,6 @@ fn fresh_name(facets: &Facets, wanted: &Facets) -> String {
 
 fn check_required(
     engine: &mut Engine<'_, '_>,
-    producer: &Conj,
     facets: &Facets,
     wanted: &Facets,
     consumer: &NodeRef,
@@ -506,7 +455,6 @@ fn check_required(
         || engine.consumer.value(consumer).get("properties").is_some()
     {
         for name in facets.object.required.difference(&wanted.object.required) {
-            let _ = producer;
             engine.note(Info::new(
                 "required-property-removed",
                 format!("`{name}` is required by the writer only"),
@@ -717,7 +665,7 @@ fn check_dependencies(
                     }
                 }
                 let found = engine.trial(|engine| engine.includes(&with_own, &node, path));
-                if let Some(mut finding) = wrap_found(
+                if let Some(mut finding) = wrap(
                     found,
                     "dependent-schema-added",
                     format!("`{keyword}` of `{name}` rejects objects the writer may write"),
