@@ -469,6 +469,14 @@ cases! {
         json!({"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": false})
         => json!({"type": "object", "properties": {"a": {}, "b": {}}, "additionalProperties": false, "maxProperties": 2}),
         compatible [];
+    empty_objects_have_no_undeclared_properties: Backward Strict,
+        json!({"type": "object", "maxProperties": 0})
+        => json!({"type": "object", "additionalProperties": false}),
+        compatible [];
+    closing_an_open_model_still_breaks: Backward Strict,
+        json!({"type": "object", "maxProperties": 1})
+        => json!({"type": "object", "additionalProperties": false}),
+        breaking ["additional-properties-narrowed"];
     dependent_required_added: Backward Strict,
         json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}})
         => json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "dependentRequired": {"a": ["b"]}}),

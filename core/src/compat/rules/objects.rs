@@ -142,7 +142,9 @@ pub fn check(
         path.pop();
     }
 
-    check_other_names(engine, facets, &wanted, consumer, path);
+    if !empty {
+        check_other_names(engine, facets, &wanted, consumer, path);
+    }
     check_required(engine, facets, &wanted, consumer, path, first.clone());
     check_counts(
         engine,
