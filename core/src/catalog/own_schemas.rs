@@ -111,7 +111,7 @@ fn allowed_keys(error: &ValidationError<'_>, schema: &Value) -> Vec<String> {
         .absolute_keyword_location()
         .and_then(|uri| uri.fragment().map(|fragment| fragment.as_str().to_string()))
         .unwrap_or_else(|| error.schema_path().as_str().to_string());
-    let decoded = percent_decode(&location);
+    let decoded = crate::schema::refs::percent_decode(&location);
     let parent = decoded
         .strip_suffix("/additionalProperties")
         .unwrap_or(&decoded);
@@ -121,25 +121,6 @@ fn allowed_keys(error: &ValidationError<'_>, schema: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|properties| properties.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] == b'%'
-            && let Some(hex) = text.get(at + 1..at + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            at += 3;
-            continue;
-        }
-        out.push(bytes[at]);
-        at += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The closest candidate to `word`, if one is close enough to be a likely typo.

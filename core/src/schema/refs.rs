@@ -395,7 +395,8 @@ fn strip_fragment(uri: &str) -> &str {
     uri.split('#').next().unwrap_or(uri)
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes (URI fragments and paths); invalid escapes stay as written.
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
