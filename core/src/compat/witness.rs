@@ -194,13 +194,3 @@ fn item_schema(side: &Side<'_>, node: &NodeRef) -> Option<NodeRef> {
         .find(|part| side.value(part).get("items").is_some_and(Value::is_object))
         .map(|part| side.child(part, &["items"]))
 }
-
-/// Renders a witness path for messages.
-pub fn describe_path(path: &[Seg]) -> String {
-    let pointer = super::finding::pointer_of(path);
-    if pointer.is_empty() {
-        "(root)".to_string()
-    } else {
-        pointer
-    }
-}
