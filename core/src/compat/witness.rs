@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::conj::{Conj, expand};
-use super::finding::{Finding, Hint, Seg};
+use super::finding::{Finding, Hint};
 use super::options::Semantics;
 use super::sample::{Sampler, Variant};
 use super::side::Side;
