@@ -32,6 +32,9 @@ enum Command {
     Check(commands::check::Args),
     /// Explain a compatibility rule or a diagnostic code.
     Explain(commands::explain::Args),
+    /// Generate typed Rust from a catalog: event versions with upcasting, publishers,
+    /// handler traits, replica stores.
+    Generate(commands::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Generate(args) => commands::generate::run(args),
     };
     ExitCode::from(code)
 }

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::source::Tracked;
+
 /// A YAML syntax or type error with the byte offset where the parser stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -19,7 +21,12 @@ pub struct YamlError {
 /// Mapping keys must be strings and values must be representable as JSON (no tags, no
 /// non-finite floats in the result), because everything herald reads is JSON Schema data.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
-    serde_yaml::from_str::<Value>(text).map_err(|error| {
+    parse_tracked(text).map(|tracked| tracked.value)
+}
+
+/// [`parse`], also telling whether a mapping repeated a key (the last value is kept).
+pub fn parse_tracked(text: &str) -> Result<Tracked, YamlError> {
+    serde_yaml::from_str::<Tracked>(text).map_err(|error| {
         let offset = error.location().map(|location| location.index());
         YamlError {
             message: without_first_position(&error.to_string()),
@@ -72,7 +79,17 @@ mod tests {
 
     #[test]
     fn keeps_the_last_of_duplicate_keys() {
-        // serde_yaml lets the last duplicate win; the pointer index reports duplicates.
-        assert_eq!(parse("a: 1\na: 2\n").unwrap(), serde_json::json!({"a": 2}));
+        // serde_yaml lets the last duplicate win; the parse notes that there was one.
+        let tracked = parse_tracked("a: 1\nb: {c: 1, c: 2}\n").unwrap();
+        assert_eq!(tracked.value, serde_json::json!({"a": 1, "b": {"c": 2}}));
+        assert!(tracked.duplicate_keys);
+        assert!(!parse_tracked("a: 1\nb: {c: 1}\n").unwrap().duplicate_keys);
+    }
+
+    #[test]
+    fn reads_yaml_scalars_as_serde_json_does() {
+        let text = "a: 1\nb: -2\nc: 2.5\nd: ~\ne: yes\nf: true\ng: '3'\nh: [1, {i: null}]\n";
+        let direct: Value = serde_yaml::from_str(text).unwrap();
+        assert_eq!(parse(text).unwrap(), direct);
     }
 }

@@ -415,7 +415,6 @@ cases! {
         json!({"type": "object", "properties": {"a": {"type": "string"}}})
         => json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false}),
         compatible [];
-    #[ignore = "engine bug (info): `additional-properties-widened` is unreachable (objects.rs returns early when the producer is closed)"]
     additional_properties_false_removed: Backward Strict,
         json!({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false})
         => json!({"type": "object", "properties": {"a": {"type": "string"}}}),
@@ -440,7 +439,6 @@ cases! {
         json!({"type": "object"})
         => json!({"type": "object", "patternProperties": {"^x": {}}, "additionalProperties": false}),
         breaking ["additional-properties-narrowed"];
-    #[ignore = "engine bug (witness): the witness uses the name `extra`, which the consumer's pattern does not match"]
     pattern_properties_constrain_open_model: Backward Strict,
         json!({"type": "object"})
         => json!({"type": "object", "patternProperties": {"^x_": {"type": "integer"}}}),
@@ -535,6 +533,66 @@ cases! {
             {"type": "object", "properties": {"kind": {"const": "b"}, "y": {"type": "integer"}}, "required": ["kind"]}
         ], "title": "Shape"}),
         compatible [];
+    // Overlapping branches the writer's own `oneOf` already has: it never writes a value
+    // matching both (Iglu's resolver-config 1-0-0 -> 1-0-1).
+    one_of_overlap_kept_from_writer: Backward Strict,
+        json!({"type": "object", "properties": {"n": {"type": "integer"}}, "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"]}
+        ]})
+        => json!({"type": "object", "properties": {"n": {"type": "number"}}, "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"]}
+        ]}),
+        compatible [];
+    one_of_overlap_kept_but_for_descriptions: Backward Strict,
+        json!({"oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"]}
+        ]})
+        => json!({"oneOf": [
+            {"type": "object", "description": "anything", "properties": {"a": {"type": "string", "title": "A"}}},
+            {"type": "object", "required": ["b"], "$comment": "b"}
+        ]}),
+        compatible [];
+    // A closed branch that does not declare what the other requires (Iglu's resolver-config).
+    one_of_closed_branches_disjoint: Backward Strict,
+        json!({"type": "object", "oneOf": [
+            {"properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false},
+            {"properties": {"b": {"type": "string"}}, "required": ["b"], "additionalProperties": false}
+        ]})
+        => json!({"type": "object", "oneOf": [
+            {"properties": {"a": {"type": "string"}}, "required": ["a"], "additionalProperties": false},
+            {"properties": {"b": {"type": "string"}, "c": {}}, "required": ["b"], "additionalProperties": false}
+        ]}),
+        compatible [];
+    one_of_overlapping_branch_added: Backward Strict,
+        json!({"type": "object", "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"]}
+        ]})
+        => json!({"type": "object", "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"]},
+            {"type": "object", "required": ["c"]}
+        ]}),
+        breaking ["one-of-ambiguous"];
+    // A tolerant reader keeps the discriminator (declared where the union stands), so the
+    // branches stay apart in its reading.
+    one_of_discriminated_objects_tolerant: Full Tolerant,
+        json!({"type": "object",
+            "properties": {"kind": {"enum": ["a", "b"]}, "x": {"type": "string"}, "y": {"type": "integer"}},
+            "oneOf": [
+                {"properties": {"kind": {"const": "a"}}, "required": ["kind", "x"]},
+                {"properties": {"kind": {"const": "b"}}, "required": ["kind", "y"]}
+            ]})
+        => json!({"type": "object",
+            "properties": {"kind": {"enum": ["a", "b"]}, "x": {"type": "string"}, "y": {"type": "integer"}, "z": {"type": "string"}},
+            "oneOf": [
+                {"properties": {"kind": {"const": "a"}}, "required": ["kind", "x"]},
+                {"properties": {"kind": {"const": "b"}}, "required": ["kind", "y"]}
+            ], "title": "Shape"}),
+        compatible [];
     all_of_merged_into_one_schema: Full Strict,
         json!({"allOf": [{"type": "integer"}, {"minimum": 0}]}) => json!({"type": "integer", "minimum": 0}),
         compatible [];
@@ -557,7 +615,6 @@ cases! {
             "if": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]},
             "then": {"properties": {"x": {"type": "string"}}}}),
         breaking ["conditional-narrowed"];
-    #[ignore = "engine bug (witness): the witness builder never picks a producer value that fails `if`"]
     conditional_else_added: Backward Strict,
         json!({"type": "object", "properties": {"kind": {"enum": ["a", "b"]}}, "required": ["kind"]})
         => json!({"type": "object", "properties": {"kind": {"enum": ["a", "b"]}}, "required": ["kind"],
@@ -642,7 +699,7 @@ cases! {
         => json!({"type": "object", "allOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false}),
         breaking ["breaking-change"];
 
-    // ---- known engine bugs (soundness: herald says compatible, a document breaks) -------------
+    // ---- former engine bugs (soundness: herald said compatible, a document broke) -------------
     dependencies_keyword_in_2020_schema: Backward Strict,
         json!({"type": "object"}) => json!({"type": "object", "dependencies": {"a": ["b"]}}),
         breaking ["dependent-required-added"];
@@ -670,36 +727,31 @@ cases! {
         => json!({"type": "object", "additionalProperties": {"type": "string"}}),
         breaking ["additional-properties-narrowed"];
 
-    // ---- known engine bugs under tolerant semantics: the rules read each schema node as if the
-    // reader dropped what that node does not declare and filled that node's defaults; the
+    // ---- former engine bugs under tolerant semantics: the rules read each schema node as if
+    // the reader dropped what that node does not declare and filled that node's defaults; the
     // reader drops only what no schema at that place declares, and fills the defaults of the
-    // schema at that place (and its `allOf`/`$ref`) only.
-    #[ignore = "engine bug (tolerant soundness): minProperties counts properties the tolerant reader drops"]
+    // schema at that place (and its `allOf`/`$ref`) only. The engine now tracks places
+    // (`compat::tolerant`).
     tolerant_min_properties_counts_dropped_properties: Backward Tolerant,
         json!({"type": "object", "properties": {"a": {}, "b": {}}, "minProperties": 1})
         => json!({"type": "object", "properties": {"a": {}}, "minProperties": 1}),
         breaking ["min-properties-increased"];
-    #[ignore = "engine bug (tolerant soundness): a closed allOf member is read as if the reader dropped what its sibling declares"]
     tolerant_closed_all_of_member: Backward Tolerant,
         json!({"type": "object", "patternProperties": {"^x_": {}}})
         => json!({"type": "object", "allOf": [{"additionalProperties": false}, {"patternProperties": {"^x_": {}}}]}),
         breaking ["additional-properties-narrowed"];
-    #[ignore = "engine bug (tolerant soundness): a required property the reader does not declare is dropped before validation"]
     tolerant_required_but_undeclared: Backward Tolerant,
         json!({"properties": {"a": {"required": ["a"]}, "b": {"required": ["b"], "additionalProperties": {}}}})
         => json!({"properties": {"a": {"required": ["a"], "additionalProperties": false}, "b": {"required": ["b"], "additionalProperties": false}}}),
         breaking ["required-property-added"];
-    #[ignore = "engine bug (tolerant soundness): a filled default can switch on dependentRequired; the same schema is not compatible with itself"]
     tolerant_default_switches_dependency_on: Backward Tolerant,
         json!({"type": "object", "properties": {"currency": {"type": "string", "default": "EUR"}, "amount": {"type": "number"}}, "dependentRequired": {"currency": ["amount"]}})
         => json!({"type": "object", "properties": {"currency": {"type": "string", "default": "EUR"}, "amount": {"type": "number"}}, "dependentRequired": {"currency": ["amount"]}, "title": "same"}),
         breaking ["dependent-required-added"];
-    #[ignore = "engine bug (tolerant soundness): a default inside `if` is assumed filled; the reader fills only the defaults of the schema at that place"]
     tolerant_default_inside_if_is_not_filled: Backward Tolerant,
         json!({"type": "object", "properties": {"kind": {"type": "string"}}})
         => json!({"type": "object", "properties": {"kind": {"type": "string"}}, "if": {"properties": {"kind": {"default": "a"}}, "required": ["kind"]}, "then": {}, "else": false}),
         breaking ["conditional-narrowed"];
-    #[ignore = "engine bug (tolerant soundness): `contains` is read as if the reader dropped properties, but free-form items are read whole"]
     tolerant_contains_closed: Backward Tolerant,
         json!({"type": "array", "contains": {"type": "object"}})
         => json!({"type": "array", "contains": {"type": "object", "additionalProperties": false}}),

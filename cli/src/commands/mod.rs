@@ -3,4 +3,5 @@
 pub mod check;
 pub mod diff;
 pub mod explain;
+pub mod generate;
 pub mod validate;

@@ -250,10 +250,17 @@ impl Loader {
         let parsed = if is_json {
             parse_json(&text)
         } else {
-            crate::yaml::parse(&text).map_err(|error| (error.message, error.offset))
+            crate::yaml::parse_tracked(&text).map_err(|error| (error.message, error.offset))
         };
         let file = self.add(catalog_path, text);
-        for (pointer, span) in self.sources.get(file).index.duplicates().to_vec() {
+        // The parse notes repeated keys; only then (or when it failed) is the position index
+        // built to say where they are.
+        let duplicates = match &parsed {
+            Ok(tracked) if !tracked.duplicate_keys => Vec::new(),
+            _ => self.sources.get(file).index().duplicates().to_vec(),
+        };
+        let parsed = parsed.map(|tracked| tracked.value);
+        for (pointer, span) in duplicates {
             self.diagnostics.push(
                 Diagnostic::new(
                     "syntax::duplicate-key",
@@ -265,7 +272,7 @@ impl Loader {
                 .with_label(file, span, Some(&pointer), "second time here")
                 .with_note("only one of the two values would be kept"),
             );
-            if let Some(first) = self.sources.get(file).index.key_span(&pointer)
+            if let Some(first) = self.sources.get(file).index().key_span(&pointer)
                 && let Some(last) = self.diagnostics.last_mut()
             {
                 last.labels.push(crate::diagnostics::Label {
@@ -363,7 +370,7 @@ impl Loader {
             let label = if self
                 .sources
                 .get(manifest)
-                .index
+                .index()
                 .key_span("/events_dir")
                 .is_some()
             {
@@ -411,7 +418,7 @@ fn walk(dir: &Path, prefix: &str, depth: usize, found: &mut Vec<String>) {
     }
 }
 
-fn parse_json(text: &str) -> Result<Value, (String, Option<usize>)> {
+fn parse_json(text: &str) -> Result<crate::source::Tracked, (String, Option<usize>)> {
     serde_json::from_str(text).map_err(|error| {
         let offset = offset_of(text, error.line(), error.column());
         let mut message = error.to_string();

@@ -163,15 +163,23 @@ pub fn compare_with(
     changes
 }
 
+/// One finding per (rule, path, consumer node); a repeated one's witness hints become the
+/// kept one's alternatives (another disjunct of the producer may show the break).
 fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for finding in findings {
-        if !out.iter().any(|seen| {
+        match out.iter_mut().find(|seen| {
             seen.rule == finding.rule
                 && seen.path == finding.path
                 && seen.consumer == finding.consumer
         }) {
-            out.push(finding);
+            Some(seen) => {
+                let hint = (finding.path, finding.hint);
+                if seen.alternatives.len() < 8 && !seen.alternatives.contains(&hint) {
+                    seen.alternatives.push(hint);
+                }
+            }
+            None => out.push(finding),
         }
     }
     out

@@ -63,24 +63,23 @@ fn schema_root(path: &Path) -> (PathBuf, String) {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // One `canonicalize`, then plain parents: the walk makes one `stat` per level.
+    let Ok(full) = parent.canonicalize() else {
+        return (parent, file_name);
+    };
     let mut relative = vec![file_name.clone()];
     let mut directory = parent.clone();
+    let mut at = Some(full.as_path());
     for _ in 0..32 {
-        if directory
-            .join(crate::catalog::load::MANIFEST_FILE)
-            .is_file()
-        {
+        let Some(here) = at else { break };
+        if here.join(crate::catalog::load::MANIFEST_FILE).is_file() {
             relative.reverse();
             return (directory, relative.join("/"));
         }
-        let Some(name) = directory.canonicalize().ok().and_then(|full| {
-            full.file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-        }) else {
-            break;
-        };
-        relative.push(name);
+        let Some(name) = here.file_name() else { break };
+        relative.push(name.to_string_lossy().into_owned());
         directory = directory.join("..");
+        at = here.parent();
     }
     (parent, file_name)
 }

@@ -18,4 +18,5 @@ pub mod rules;
 pub mod sample;
 pub mod side;
 pub mod strings;
+pub mod tolerant;
 pub mod witness;

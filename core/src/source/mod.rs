@@ -2,11 +2,14 @@
 //! pointer sits in the text, so every diagnostic can name a file, line and column.
 
 mod pointer_index;
+mod tracked;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub use pointer_index::PointerIndex;
+pub use tracked::Tracked;
 
 /// Identifies a file inside a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,15 +26,15 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The file's text.
     pub text: String,
-    /// Where each JSON pointer of the file's content sits in `text`.
-    pub index: PointerIndex,
+    /// Where each JSON pointer of the file's content sits in `text`: built on first use,
+    /// since it costs a second parse and most files never need a position.
+    index: OnceLock<PointerIndex>,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    /// Builds a source file and indexes its text.
+    /// Builds a source file (its pointer index is built when first asked for).
     pub fn new(display: String, catalog_path: String, path: PathBuf, text: String) -> Self {
-        let index = PointerIndex::build(&text);
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(at, _)| at + 1))
             .collect();
@@ -40,23 +43,28 @@ impl SourceFile {
             catalog_path,
             path,
             text,
-            index,
+            index: OnceLock::new(),
             line_starts,
         }
     }
 
+    /// Where each JSON pointer of the file's content sits in its text.
+    pub fn index(&self) -> &PointerIndex {
+        self.index.get_or_init(|| PointerIndex::build(&self.text))
+    }
+
     /// The byte range of the value at `pointer`, or of its closest indexed ancestor.
     pub fn span_of_value(&self, pointer: &str) -> Range<usize> {
-        self.index
+        self.index()
             .value_span(pointer)
             .unwrap_or_else(|| self.fallback_span())
     }
 
     /// The byte range of the mapping key that holds `pointer` (its value when it has no key).
     pub fn span_of_key(&self, pointer: &str) -> Range<usize> {
-        self.index
+        self.index()
             .key_span(pointer)
-            .or_else(|| self.index.value_span(pointer))
+            .or_else(|| self.index().value_span(pointer))
             .unwrap_or_else(|| self.fallback_span())
     }
 
@@ -148,10 +156,22 @@ pub fn display_path(root: &Path, catalog_path: &str) -> String {
 
 /// Escapes one JSON pointer reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_string()
+    }
 }
 
 /// Appends a token to a JSON pointer.
 pub fn pointer_join(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape_token(token))
+    let mut joined = String::with_capacity(pointer.len() + token.len() + 1);
+    joined.push_str(pointer);
+    joined.push('/');
+    if token.contains(['~', '/']) {
+        joined.push_str(&escape_token(token));
+    } else {
+        joined.push_str(token);
+    }
+    joined
 }

@@ -4,16 +4,17 @@
 //! cross-checks all speak in JSON pointers. A second, event-level pass with a parser that keeps
 //! spans (saphyr-parser; JSON is YAML 1.2, so one pass serves both) fills this index.
 
-use std::collections::HashMap;
 use std::ops::Range;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use saphyr_parser::{Event, Parser, Span};
 
 /// Where the key and the value of each JSON pointer sit in a text.
 #[derive(Debug, Default, Clone)]
 pub struct PointerIndex {
-    values: HashMap<String, Range<usize>>,
-    keys: HashMap<String, Range<usize>>,
+    values: FxHashMap<String, Range<usize>>,
+    keys: FxHashMap<String, Range<usize>>,
     duplicates: Vec<(String, Range<usize>)>,
 }
 
@@ -22,7 +23,7 @@ enum Frame {
         pointer: String,
         start: usize,
         key: Option<String>,
-        seen: std::collections::HashSet<String>,
+        seen: FxHashSet<String>,
     },
     Sequence {
         pointer: String,
@@ -77,7 +78,7 @@ impl PointerIndex {
                         pointer,
                         start: range.start,
                         key: None,
-                        seen: std::collections::HashSet::new(),
+                        seen: FxHashSet::default(),
                     });
                 }
                 Event::SequenceStart(..) => {

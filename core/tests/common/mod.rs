@@ -160,30 +160,19 @@ pub const BRANCHES_DECLARE: bool = false;
 /// consumers drop undeclared ones and fill the `default`s of those schemas' `properties`.
 /// Array positions are read with `prefixItems` (array-form `items` before 2020-12) and
 /// `items` (`additionalItems`); an item no schema describes is free-form (written and read
-/// whole), as in the engine's witness check, unless [`Tolerant::strict_items`].
+/// whole), as in the engine's witness check.
 ///
 /// Properties named only inside `anyOf`/`oneOf`/`if` branches are not declared here, as in the
 /// engine's witness check (`compat::witness`); the engine's rules, which split branches, count
 /// them as declared. Set [`BRANCHES_DECLARE`] to read them as declared.
 pub struct Tolerant<'a> {
     root: &'a Value,
-    free_items: bool,
 }
 
 impl<'a> Tolerant<'a> {
     /// The semantics of the schema `root`.
     pub fn new(root: &'a Value) -> Self {
-        Tolerant {
-            root,
-            free_items: true,
-        }
-    }
-
-    /// The same semantics, except that an array item no schema describes may not carry
-    /// properties when written (an object there has no declared property).
-    pub fn strict_items(mut self) -> Self {
-        self.free_items = false;
-        self
+        Tolerant { root }
     }
 
     /// Whether `document` has only declared properties, at every level.
@@ -208,11 +197,7 @@ impl<'a> Tolerant<'a> {
             }
             Value::Array(items) => items.iter().enumerate().all(|(at, item)| {
                 let inner = self.items(schemas, at);
-                if inner.is_empty() {
-                    self.free_items || self.only_declared_at(&[&NOTHING], item)
-                } else {
-                    self.only_declared_at(&inner, item)
-                }
+                inner.is_empty() || self.only_declared_at(&inner, item)
             }),
             _ => true,
         }
@@ -352,9 +337,6 @@ impl<'a> Tolerant<'a> {
         out
     }
 }
-
-/// A schema that declares no property.
-static NOTHING: Value = Value::Bool(true);
 
 fn schema_uri(root: &Value) -> Option<&str> {
     root.get("$schema").and_then(Value::as_str)

@@ -8,6 +8,7 @@ use crate::compat::conj::{Conj, types};
 use crate::compat::engine::Engine;
 use crate::compat::facets::{Facets, any_false};
 use crate::compat::finding::{Finding, Hint, Info, Seg};
+use crate::compat::tolerant;
 use crate::schema::refs::NodeRef;
 
 const ARRAY_KEYWORDS: &[&str] = &[
@@ -114,7 +115,32 @@ pub fn check(
             ));
         }
     }
-    if wanted.array.unique && !have.unique && producer_max.is_none_or(|max| max >= 2) {
+    // A tolerant reading of two different items may be equal (a dropped property).
+    let merged_by_reading = wanted.array.unique
+        && have.unique
+        && producer_max.is_none_or(|max| max >= 2)
+        && engine.reader_place().is_some_and(|place| {
+            (0..=facets
+                .prefix_len()
+                .max(tolerant::prefix_len(engine.consumer, place)))
+                .any(|at| {
+                    !tolerant::items(engine.consumer, place, at).is_empty()
+                        && Facets::of(
+                            engine.producer,
+                            &crate::compat::conj::expand(
+                                engine.producer,
+                                &Conj::of(facets.item(at)),
+                            ),
+                        )
+                        .types
+                            & (types::OBJECT | types::ARRAY)
+                            != 0
+                })
+        });
+    if wanted.array.unique
+        && (!have.unique || merged_by_reading)
+        && producer_max.is_none_or(|max| max >= 2)
+    {
         engine.report(Finding::broken(
             "unique-items-added",
             "array items must be unique by the reader; the writer may repeat an item",
@@ -133,39 +159,79 @@ pub fn check(
         ));
     }
     for (contains, min, max) in &wanted.array.contains {
-        if contains_guaranteed(engine, facets, producer_max, contains, *min, *max) {
+        let mut missed = Vec::new();
+        if contains_guaranteed(
+            engine,
+            facets,
+            producer_max,
+            (contains, *min, *max),
+            path,
+            &mut missed,
+        ) {
             continue;
         }
-        engine.report(Finding::broken(
+        let mut finding = Finding::broken(
             "contains-added",
-            format!("arrays must contain at least {min} matching item(s) by the reader; the writer's arrays need not"),
+            format!(
+                "arrays must contain at least {min} matching item(s) by the reader; the writer's arrays need not"
+            ),
             first.clone(),
             consumer.clone(),
             path,
             Hint::ArrayOfLength(have.min_items),
-        ));
+        );
+        // Items that fail `contains` show it too.
+        finding.alternatives.extend(missed);
+        engine.report(finding);
     }
 }
 
 /// Whether every producer array has between `min` and `max` items matching `contains`.
+///
+/// `contains` applies to items, which a tolerant reader reads with its item schemas (or
+/// whole, where it has none): each check runs at the item's place.
 fn contains_guaranteed(
     engine: &mut Engine<'_, '_>,
     facets: &Facets,
     producer_max: Option<u64>,
-    contains: &NodeRef,
-    min: u64,
-    max: Option<u64>,
+    (contains, min, max): (&NodeRef, u64, Option<u64>),
+    path: &[Seg],
+    missed: &mut Vec<(Vec<Seg>, Hint)>,
 ) -> bool {
     if min == 0 && max.is_none() {
         return true;
     }
+    let reader = engine.reader_place().map(<[NodeRef]>::to_vec);
+    let writer = engine.writer_place().map(<[NodeRef]>::to_vec);
+    let reader_prefix = reader
+        .as_deref()
+        .map_or(0, |place| tolerant::prefix_len(engine.consumer, place));
+    let writer_prefix = writer
+        .as_deref()
+        .map_or(0, |place| tolerant::prefix_len(engine.producer, place));
+    let positions = facets.prefix_len().max(reader_prefix).max(writer_prefix);
+    let item_place = |side, place: &Option<Vec<NodeRef>>, at: usize| {
+        place
+            .as_deref()
+            .map(|place| tolerant::items(side, place, at))
+            .filter(|items| !items.is_empty())
+    };
     // Every item the producer may write matches, and there are enough of them.
-    let positions = facets.prefix_len();
     let all_match = (0..=positions).all(|at| {
         let item = Conj::of(facets.item(at));
-        engine
-            .trial(|engine| engine.includes(&item, contains, &mut Vec::new()))
-            .is_empty()
+        let reads = item_place(engine.consumer, &reader, at);
+        let writes = item_place(engine.producer, &writer, at);
+        let mut at_item = path.to_vec();
+        at_item.push(Seg::Index(at));
+        let found = engine.at_place(at_item.len(), reads, writes, |engine| {
+            engine.trial(|engine| engine.includes(&item, contains, &mut at_item))
+        });
+        let matched = found.is_empty();
+        for finding in found {
+            missed.push((finding.path, finding.hint));
+            missed.extend(finding.alternatives);
+        }
+        matched
     });
     if all_match
         && facets.array.min_items >= min
@@ -173,14 +239,29 @@ fn contains_guaranteed(
     {
         return true;
     }
-    // The producer's own `contains` implies the consumer's.
-    max.is_none()
+    // The producer's own `contains` implies the consumer's (read as written: only where
+    // neither side reads or writes items with schemas of their own).
+    let items_whole = (0..=positions).all(|at| {
+        item_place(engine.consumer, &reader, at).is_none()
+            && item_place(engine.producer, &writer, at).is_none()
+    });
+    let mut at_item = path.to_vec();
+    at_item.push(Seg::Index(0));
+    let depth = at_item.len();
+    items_whole
+        && max.is_none()
         && facets.array.contains.iter().any(|(own, own_min, _)| {
             *own_min >= min
-                && engine
-                    .trial(|engine| {
-                        engine.includes(&Conj::of([own.clone()]), contains, &mut Vec::new())
-                    })
-                    .is_empty()
+                && engine.at_place(depth, None, None, |engine| {
+                    engine
+                        .trial(|engine| {
+                            engine.includes(
+                                &Conj::of([own.clone()]),
+                                contains,
+                                &mut at_item.clone(),
+                            )
+                        })
+                        .is_empty()
+                })
         })
 }

@@ -180,7 +180,13 @@ fn check_any_of(
                 }
                 if exclusive {
                     for (other, branch) in branches.iter().enumerate() {
-                        if other != at && !engine.disjoint(attempt, branch) {
+                        if other != at
+                            && !engine.disjoint(attempt, branch)
+                            && !exclusive_in_producer(engine, attempt, &branches[at], branch)
+                        {
+                            // A value of the other branch the writer writes may match both.
+                            let hint = matching_value(engine, attempt, branch)
+                                .map_or(Hint::Sample, Hint::Value);
                             engine.report(Finding {
                                 certainty: Certainty::Unproven,
                                 ..Finding::broken(
@@ -189,7 +195,7 @@ fn check_any_of(
                                     first.clone(),
                                     consumer.clone(),
                                     path,
-                                    Hint::Sample,
+                                    hint,
                                 )
                             });
                         }
@@ -240,14 +246,15 @@ fn check_conditional(
         .contains_key("else")
         .then(|| engine.consumer.child(consumer, &["else"]));
     let mut found = Vec::new();
+    let mut failing = Vec::new();
     if engine.disjoint(producer, &condition) {
         if let Some(otherwise) = &otherwise {
             found = engine.trial(|engine| engine.includes_conj(producer, otherwise, path));
         }
     } else {
-        let always = engine
-            .trial(|engine| engine.includes_conj(producer, &condition, path))
-            .is_empty();
+        // How the writer's documents may fail `if`: they show a break of `else`.
+        failing = engine.trial(|engine| engine.includes_conj(producer, &condition, path));
+        let always = failing.is_empty();
         if let Some(then) = &then {
             found.extend(engine.trial(|engine| engine.includes_conj(producer, then, path)));
         }
@@ -268,13 +275,65 @@ fn check_conditional(
         finding
             .alternatives
             .extend(inner.map(|finding| (finding.path, finding.hint)));
+        // A few suffice; each costs a witness attempt when no document breaks.
+        finding.alternatives.extend(
+            failing
+                .into_iter()
+                .take(2)
+                .map(|finding| (finding.path, finding.hint)),
+        );
         engine.report(finding);
     }
+}
+
+/// Whether the producer has a `oneOf` with both branches, word for word but for annotations
+/// (same draft, no `$ref` inside): what it writes matches exactly one of its branches, so
+/// never both.
+/// (A tolerant reader reads something else than what was written: not there.)
+fn exclusive_in_producer(
+    engine: &Engine<'_, '_>,
+    producer: &Conj,
+    first: &NodeRef,
+    second: &NodeRef,
+) -> bool {
+    if engine.reader_place().is_some() {
+        return false;
+    }
+    let wanted = [first, second].map(|node| engine.consumer.value(node));
+    if wanted
+        .iter()
+        .any(|value| crate::compat::engine::contains_ref(value))
+    {
+        return false;
+    }
+    let draft = engine.consumer.draft(first);
+    producer.nodes().any(|node| {
+        let Some(Value::Array(branches)) = engine.producer.value(node).get("oneOf") else {
+            return false;
+        };
+        let own_draft = engine.producer.draft(node);
+        // Up to draft-07 a `$ref` beside `oneOf` makes it ignored.
+        if own_draft != draft
+            || (own_draft <= Draft::Draft7 && engine.producer.value(node).get("$ref").is_some())
+        {
+            return false;
+        }
+        let found = wanted.map(|value| {
+            branches
+                .iter()
+                .position(|branch| crate::compat::engine::same_but_annotations(branch, value))
+        });
+        matches!(found, [Some(a), Some(b)] if a != b)
+    })
 }
 
 /// Whether the producer's own `not` already excludes everything `not` (a consumer node)
 /// accepts: `not: number` before and `not: integer` after.
 fn excluded_by_producer(engine: &Engine<'_, '_>, producer: &Conj, not: &NodeRef) -> bool {
+    // The producer's `not` holds of the written document, not of a tolerant reading of it.
+    if engine.reader_place().is_some() {
+        return false;
+    }
     producer.parts.iter().any(|part| {
         if engine.producer.value(&part.node).get("not").is_none() {
             return false;
@@ -326,6 +385,10 @@ fn implied_by_producer(
     consumer: &NodeRef,
     keywords: &[&str],
 ) -> bool {
+    // What the producer writes satisfies them; a tolerant reading of it may not.
+    if engine.reader_place().is_some() {
+        return false;
+    }
     let wanted = engine.consumer.value(consumer);
     let draft = engine.consumer.draft(consumer);
     if keywords.iter().any(|keyword| {

@@ -9,6 +9,7 @@ use crate::compat::conj::{Conj, types};
 use crate::compat::engine::Engine;
 use crate::compat::facets::Facets;
 use crate::compat::finding::{Finding, Hint, Info, Seg};
+use crate::compat::tolerant;
 use crate::schema::refs::NodeRef;
 
 /// The producer may write only `values`: each must be accepted by the consumer.
@@ -21,7 +22,17 @@ pub fn check_finite(
     path: &[Seg],
 ) {
     let first = producer.nodes().next().cloned();
-    let written: Vec<&Value> = values
+    // `enum: [0]` also accepts `0.0`, which a draft-04 `integer` rejects: the same values
+    // written with fractions count too.
+    let spelled: Vec<Value> = values
+        .iter()
+        .flat_map(|value| {
+            let float = as_floats(value);
+            let other = (float != *value).then_some(float);
+            std::iter::once(value.clone()).chain(other)
+        })
+        .collect();
+    let written: Vec<&Value> = spelled
         .iter()
         .filter(|value| types::of_value(value) & facets.types != 0)
         .filter(|value| {
@@ -39,8 +50,21 @@ pub fn check_finite(
         );
         return;
     };
+    // Under tolerant semantics the writer writes only declared properties, and the reader
+    // validates its reading of the value.
+    let written: Vec<&Value> = match engine.writer_place() {
+        Some(place) => written
+            .into_iter()
+            .filter(|value| tolerant::only_declared(engine.producer, place, value))
+            .collect(),
+        None => written,
+    };
     for value in written {
-        let Some(error) = validator.iter_errors(value).next() else {
+        let read = match engine.reader_place() {
+            Some(place) => tolerant::view(engine.consumer, place, value),
+            None => value.clone(),
+        };
+        let Some(error) = validator.iter_errors(&read).next() else {
             continue;
         };
         let keyword = error.kind().keyword().to_string();
@@ -133,4 +157,22 @@ pub fn check(
         path,
         Hint::NotIn(listed),
     ));
+}
+
+/// `value` with every integer written as a float (`1` as `1.0`).
+fn as_floats(value: &Value) -> Value {
+    match value {
+        Value::Number(number) if !number.is_f64() => number
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| value.clone(), Value::Number),
+        Value::Array(items) => Value::Array(items.iter().map(as_floats).collect()),
+        Value::Object(object) => Value::Object(
+            object
+                .iter()
+                .map(|(name, inner)| (name.clone(), as_floats(inner)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

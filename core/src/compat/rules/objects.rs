@@ -14,6 +14,8 @@ use crate::compat::engine::Engine;
 use crate::compat::facets::{Facets, any_false};
 use crate::compat::finding::{Finding, Hint, Info, Seg};
 use crate::compat::options::Semantics;
+use crate::compat::side::Side;
+use crate::compat::tolerant;
 use crate::schema::Draft;
 use crate::schema::refs::NodeRef;
 
@@ -49,8 +51,27 @@ pub fn check(
     }
     let wanted = Facets::of(engine.consumer, &Conj::of([consumer.clone()]));
     let tolerant = engine.semantics == Semantics::Tolerant;
+    // Under tolerant semantics: whether the writer writes only declared properties here, and
+    // how the reader reads objects here (what it keeps, what it fills).
+    let declared_only = engine.writer_place().is_some();
+    let reading = engine
+        .reader_place()
+        .map(|place| Reading::new(engine.consumer, place));
     let first = producer.nodes().next().cloned();
     let consumer_declared = wanted.declared_names();
+    // A writer that writes only declared properties cannot write an object that must have
+    // an undeclared one.
+    if declared_only
+        && facets.object.required.iter().any(|name| {
+            let (schemas, declared) = facets.property(engine.producer, name);
+            !declared || any_false(engine.producer, &schemas)
+        })
+    {
+        return;
+    }
+    if let Some(reading) = &reading {
+        check_defaults(engine, facets, &wanted, reading, path, first.clone());
+    }
 
     // Objects with no property at all (`maxProperties: 0`) have nothing to compare by name.
     let empty = facets.object.max_properties == Some(0);
@@ -65,7 +86,7 @@ pub fn check(
     }
     for name in &names {
         let (producer_schemas, producer_declared) = facets.property(engine.producer, name);
-        if any_false(engine.producer, &producer_schemas) || (tolerant && !producer_declared) {
+        if any_false(engine.producer, &producer_schemas) || (declared_only && !producer_declared) {
             if consumer_declared.contains(name) && !facets.declared_names().contains(name) {
                 let mut at = path.clone();
                 at.push(Seg::Key(name.clone()));
@@ -81,7 +102,10 @@ pub fn check(
             continue;
         }
         let (consumer_schemas, declared_by_consumer) = wanted.property(engine.consumer, name);
-        if consumer_schemas.is_empty() || (tolerant && !declared_by_consumer) {
+        let dropped = reading
+            .as_ref()
+            .is_some_and(|reading| !reading.keeps_in(engine.consumer, name));
+        if consumer_schemas.is_empty() || dropped {
             if !declared_by_consumer
                 && facets.declared_names().contains(name)
                 && !consumer_declared.contains(name)
@@ -142,23 +166,146 @@ pub fn check(
         path.pop();
     }
 
-    if !empty {
+    // Under tolerant semantics, names no `properties` lists matter only when the writer may
+    // write some (a pattern or an `additionalProperties` schema declares them) and the reader
+    // keeps some.
+    let unlisted_written = !declared_only || writes_unlisted(engine, facets);
+    let unlisted_read = reading
+        .as_ref()
+        .is_none_or(|reading| reading.keeps_unlisted);
+    let unlisted = unlisted_written && unlisted_read;
+    if !empty && unlisted {
         check_other_names(engine, facets, &wanted, consumer, path);
     }
-    check_required(engine, facets, &wanted, consumer, path, first.clone());
+    let reading = reading.as_ref();
+    check_required(
+        engine,
+        facets,
+        &wanted,
+        reading,
+        consumer,
+        path,
+        first.clone(),
+    );
     check_counts(
         engine,
         facets,
         &wanted,
+        reading,
         consumer,
         object,
         path,
         first.clone(),
     );
-    check_property_names(engine, facets, &wanted, consumer, path, first.clone());
-    check_dependencies(
-        engine, producer, facets, &wanted, consumer, object, path, first,
+    check_property_names(
+        engine,
+        facets,
+        &wanted,
+        reading,
+        unlisted,
+        consumer,
+        path,
+        first.clone(),
     );
+    check_dependencies(
+        engine, producer, facets, &wanted, reading, consumer, object, path, first,
+    );
+}
+
+/// How a tolerant reader reads objects at one place: what it keeps and what it fills.
+struct Reading {
+    place: Vec<NodeRef>,
+    /// Names listed in `properties` there.
+    listed: Vec<String>,
+    /// Whether a pattern or an `additionalProperties` schema keeps names not listed.
+    keeps_unlisted: bool,
+    /// The defaults it fills.
+    defaults: Map<String, Value>,
+}
+
+impl Reading {
+    fn new(side: &Side<'_>, place: &[NodeRef]) -> Self {
+        Reading {
+            place: place.to_vec(),
+            listed: tolerant::listed(side, place),
+            keeps_unlisted: tolerant::declares_unlisted(side, place),
+            defaults: tolerant::defaults(side, place),
+        }
+    }
+
+    /// Whether the reader keeps property `name` (`side` is the consumer).
+    fn keeps_in(&self, side: &Side<'_>, name: &str) -> bool {
+        self.listed.iter().any(|listed| listed == name)
+            || (self.keeps_unlisted && tolerant::declared(side, &self.place, name).is_some())
+    }
+
+    fn fills(&self, name: &str) -> bool {
+        self.defaults.contains_key(name)
+    }
+}
+
+/// Whether the producer may write names no `properties` lists (a pattern or an
+/// `additionalProperties` schema declares them).
+fn writes_unlisted(engine: &Engine<'_, '_>, facets: &Facets) -> bool {
+    facets.has_patterns()
+        || facets.object.members.iter().any(|member| {
+            member
+                .additional
+                .as_ref()
+                .is_some_and(|node| engine.producer.value(node).is_object())
+        })
+}
+
+/// Each default the reader fills where the writer may leave the property out (or the
+/// reader drops it) must pass the consumer's schemas for that property.
+fn check_defaults(
+    engine: &mut Engine<'_, '_>,
+    facets: &Facets,
+    wanted: &Facets,
+    reading: &Reading,
+    path: &[Seg],
+    first: Option<NodeRef>,
+) {
+    for (name, default) in &reading.defaults {
+        if facets.object.required.contains(name) && reading.keeps_in(engine.consumer, name) {
+            continue;
+        }
+        let (schemas, _) = wanted.property(engine.consumer, name);
+        for schema in &schemas {
+            let verdict = engine.consumer.validator(schema).map(|validator| {
+                validator
+                    .iter_errors(default)
+                    .next()
+                    .map(|error| error.kind().keyword().to_string())
+            });
+            let mut at = path.to_vec();
+            at.push(Seg::Key(name.clone()));
+            match verdict {
+                Some(None) => {}
+                Some(Some(keyword)) => engine.report(Finding::broken(
+                    super::rule_for_keyword(&keyword),
+                    format!(
+                        "the reader fills `{name}` with its default {default}, which it rejects"
+                    ),
+                    first.clone(),
+                    schema.clone(),
+                    &at,
+                    Hint::Absent,
+                )),
+                None => engine.report(Finding {
+                    certainty: crate::compat::finding::Certainty::Unproven,
+                    ..Finding::broken(
+                        "cannot-prove-compatible",
+                        format!("the reader fills `{name}` with a default herald cannot check"),
+                        first.clone(),
+                        schema.clone(),
+                        &at,
+                        Hint::Absent,
+                    )
+                }),
+            }
+        }
+    }
 }
 
 fn all_false(engine: &Engine<'_, '_>, nodes: &[NodeRef]) -> bool {
@@ -192,30 +339,6 @@ fn check_other_names(
     consumer: &NodeRef,
     path: &mut Vec<Seg>,
 ) {
-    if engine.semantics == Semantics::Tolerant {
-        // Producers emit only declared properties and consumers ignore undeclared ones — but an
-        // `additionalProperties` schema declares every other name on both sides (generated
-        // code keeps such properties in a map), so those schemas must still be included.
-        let schemas = |side: &crate::compat::side::Side<'_>, found: &Facets| -> Vec<NodeRef> {
-            found
-                .object
-                .members
-                .iter()
-                .filter_map(|member| member.additional.clone())
-                .filter(|node| side.value(node).is_object())
-                .collect()
-        };
-        let mine = schemas(engine.producer, facets);
-        let theirs = schemas(engine.consumer, wanted);
-        if mine.is_empty() || theirs.is_empty() {
-            return;
-        }
-        let name = fresh_name(facets, wanted);
-        let message =
-            "the reader gives the properties of its `additionalProperties` map a narrower schema";
-        compare_undeclared(engine, mine, &theirs, name, consumer, path, message);
-        return;
-    }
     if facets.has_patterns() || wanted.has_patterns() {
         let mine: BTreeSet<&String> = facets
             .object
@@ -236,41 +359,87 @@ fn check_other_names(
     }
     let producer_other = facets.other();
     if any_false(engine.producer, &producer_other) {
+        // The writer writes no undeclared property; note a reader that now accepts them.
+        let reader_closed = wanted.object.members.iter().any(|member| {
+            member
+                .additional
+                .as_ref()
+                .is_some_and(|node| matches!(engine.consumer.value(node), Value::Bool(false)))
+        });
+        if !reader_closed {
+            engine.note(Info::new(
+                "additional-properties-widened",
+                "the reader accepts undeclared properties; the writer allowed none",
+                producer_other.first().cloned(),
+                consumer.clone(),
+                path,
+            ));
+        }
         return;
     }
     // Reader side: every schema an undeclared name may get — a pattern's or, for names no
-    // pattern matches, `additionalProperties` — so the check is at least as strict as the reader.
-    let mut consumer_other: Vec<NodeRef> = wanted
+    // pattern matches, `additionalProperties` — so the check is at least as strict as the
+    // reader. Each group is compared under a name it applies to, for the witness.
+    let declared: BTreeSet<String> = facets
+        .declared_names()
+        .union(&wanted.declared_names())
+        .cloned()
+        .collect();
+    let consumer_patterns: Vec<(String, NodeRef)> = wanted
+        .object
+        .members
+        .iter()
+        .flat_map(|member| {
+            member.patterns.iter().map(|pattern| {
+                (
+                    pattern.clone(),
+                    engine
+                        .consumer
+                        .child(&member.node, &["patternProperties", pattern]),
+                )
+            })
+        })
+        .collect();
+    let additional: Vec<NodeRef> = wanted
         .object
         .members
         .iter()
         .filter_map(|member| member.additional.clone())
         .collect();
-    if wanted.has_patterns() {
-        // Names matching the consumer's patterns get those schemas instead.
-        for member in &wanted.object.members {
-            for pattern in &member.patterns {
-                consumer_other.push(
-                    engine
-                        .consumer
-                        .child(&member.node, &["patternProperties", pattern]),
-                );
-            }
-        }
+    let mut groups: Vec<(String, Vec<NodeRef>)> = Vec::new();
+    if !additional.is_empty() {
+        let name = undeclared_name(engine, facets, &declared, None, |name| {
+            !consumer_patterns.iter().any(|(pattern, _)| {
+                engine
+                    .consumer
+                    .regex(pattern)
+                    .is_some_and(|regex| regex.is_match(name))
+            })
+        });
+        groups.push((name, additional));
     }
-    if consumer_other.is_empty() {
+    for (pattern, node) in &consumer_patterns {
+        let name = undeclared_name(engine, facets, &declared, Some(pattern), |_| true);
+        groups.push((name, vec![node.clone()]));
+    }
+    if groups.is_empty() {
         return;
     }
-    let name = fresh_name(facets, wanted);
-    path.push(Seg::Key(name.clone()));
     let producer_value = Conj::of(producer_other.clone());
     let found = engine.collect(|engine| {
-        for schema in &consumer_other {
-            engine.includes(&producer_value, schema, path);
+        for (name, schemas) in &groups {
+            path.push(Seg::Key(name.clone()));
+            for schema in schemas {
+                engine.includes(&producer_value, schema, path);
+            }
+            path.pop();
         }
     });
-    path.pop();
-    let message = if all_false(engine, &consumer_other) {
+    let every: Vec<NodeRef> = groups
+        .into_iter()
+        .flat_map(|(_, schemas)| schemas)
+        .collect();
+    let message = if all_false(engine, &every) {
         "the reader allows no undeclared properties, and the writer's open model allows them"
     } else {
         "the reader gives undeclared properties a narrower schema"
@@ -278,6 +447,64 @@ fn check_other_names(
     if let Some(mut finding) = wrap(found, "additional-properties-narrowed", message.to_string()) {
         finding.consumer = consumer.clone();
         engine.report(finding);
+    }
+}
+
+/// A property name neither side lists, matching `pattern` when given and accepted by
+/// `fits`: one the writer's patterns match first (so a writer that writes only declared
+/// properties may write it), else `extra`, `extra1`, ...
+fn undeclared_name(
+    engine: &Engine<'_, '_>,
+    facets: &Facets,
+    declared: &BTreeSet<String>,
+    pattern: Option<&String>,
+    fits: impl Fn(&str) -> bool,
+) -> String {
+    let writer_patterns: Vec<&String> = facets
+        .object
+        .members
+        .iter()
+        .flat_map(|member| &member.patterns)
+        .collect();
+    let mut candidates: Vec<String> = Vec::new();
+    for own in &writer_patterns {
+        let mut both: Vec<&str> = vec![own.as_str()];
+        both.extend(pattern.map(String::as_str));
+        candidates.extend(name_matching(engine, &both));
+    }
+    if let Some(pattern) = pattern {
+        candidates.extend(name_matching(engine, &[pattern.as_str()]));
+    }
+    candidates.push("extra".to_string());
+    candidates.extend((1..10).map(|at| format!("extra{at}")));
+    candidates
+        .into_iter()
+        .find(|name| {
+            !declared.contains(name)
+                && fits(name)
+                && pattern.is_none_or(|pattern| {
+                    engine
+                        .consumer
+                        .regex(pattern)
+                        .is_some_and(|regex| regex.is_match(name))
+                })
+        })
+        .unwrap_or_else(|| "extra".to_string())
+}
+
+/// A string every one of `patterns` matches, when the string search finds one.
+fn name_matching(engine: &Engine<'_, '_>, patterns: &[&str]) -> Option<String> {
+    let compiled: Vec<_> = patterns
+        .iter()
+        .map(|pattern| engine.consumer.pattern(pattern))
+        .collect::<Option<Vec<_>>>()?;
+    let set = crate::compat::strings::StringSet {
+        patterns: compiled.iter().map(|pattern| pattern.as_ref()).collect(),
+        ..Default::default()
+    };
+    match crate::compat::strings::search(&set, &crate::compat::strings::Violation::None) {
+        crate::compat::strings::Search::Found(name) => Some(name),
+        _ => None,
     }
 }
 
@@ -386,43 +613,29 @@ fn compare_undeclared(
     }
 }
 
-/// A property name neither side declares, for witnesses of undeclared properties.
-fn fresh_name(facets: &Facets, wanted: &Facets) -> String {
-    let taken: BTreeSet<String> = facets
-        .declared_names()
-        .union(&wanted.declared_names())
-        .cloned()
-        .collect();
-    (0..)
-        .map(|at| {
-            if at == 0 {
-                "extra".to_string()
-            } else {
-                format!("extra{at}")
-            }
-        })
-        .find(|name| !taken.contains(name))
-        .unwrap_or_else(|| "extra".to_string())
-}
-
 fn check_required(
     engine: &mut Engine<'_, '_>,
     facets: &Facets,
     wanted: &Facets,
+    reading: Option<&Reading>,
     consumer: &NodeRef,
     path: &[Seg],
     first: Option<NodeRef>,
 ) {
-    let tolerant = engine.semantics == Semantics::Tolerant;
     for name in &wanted.object.required {
-        if facets.object.required.contains(name) {
+        // A tolerant reader has the property when the writer always writes it and the
+        // reader keeps it, or when the reader fills its default.
+        let kept = reading.is_none_or(|reading| reading.keeps_in(engine.consumer, name));
+        if facets.object.required.contains(name) && kept {
+            continue;
+        }
+        if reading.is_some_and(|reading| reading.fills(name)) {
             continue;
         }
         let (producer_schemas, _) = facets.property(engine.producer, name);
-        if tolerant && has_default(engine, consumer, name) {
-            continue;
-        }
-        let message = if any_false(engine.producer, &producer_schemas) {
+        let message = if !kept {
+            format!("`{name}` is required by the reader, which does not declare it and so drops it")
+        } else if any_false(engine.producer, &producer_schemas) {
             format!("`{name}` is required by the reader, and the writer may not even write it")
         } else {
             format!("`{name}` is required by the reader; the writer may omit it")
@@ -444,14 +657,20 @@ fn check_required(
                 || consumer.clone(),
                 |node| engine.consumer.child(node, &["required"]),
             );
-        engine.report(Finding::broken(
+        let mut finding = Finding::broken(
             "required-property-added",
             message,
             first.clone(),
             listing,
             &at,
             Hint::Absent,
-        ));
+        );
+        if !kept {
+            // The writer may write it; the reader drops it.
+            finding.alternatives.push((at.clone(), Hint::Sample));
+            finding.alternatives.push((path.to_vec(), Hint::Sample));
+        }
+        engine.report(finding);
     }
     if engine.consumer.value(consumer).get("required").is_some()
         || engine.consumer.value(consumer).get("properties").is_some()
@@ -468,34 +687,49 @@ fn check_required(
     }
 }
 
-/// Whether the consumer declares a `default` for `name` (which its generated code fills).
-fn has_default(engine: &Engine<'_, '_>, consumer: &NodeRef, name: &str) -> bool {
-    let conj = crate::compat::conj::expand(engine.consumer, &Conj::of([consumer.clone()]));
-    conj.nodes().any(|node| {
-        engine
-            .consumer
-            .value(node)
-            .get("properties")
-            .and_then(|properties| properties.get(name))
-            .is_some_and(|schema| schema.get("default").is_some())
-    })
-}
-
+#[allow(clippy::too_many_arguments)]
 fn check_counts(
     engine: &mut Engine<'_, '_>,
     facets: &Facets,
     wanted: &Facets,
+    reading: Option<&Reading>,
     consumer: &NodeRef,
     object: &Map<String, Value>,
     path: &[Seg],
     first: Option<NodeRef>,
 ) {
-    let have_min = facets
+    let written_min = facets
         .object
         .min_properties
         .max(facets.object.required.len() as u64);
+    let declared_only = engine.writer_place().is_some();
+    let have_min = match reading {
+        None => written_min,
+        Some(reading) => {
+            // The reader counts what it keeps and what it fills.
+            let mut present: BTreeSet<&String> = facets
+                .object
+                .required
+                .iter()
+                .filter(|name| reading.keeps_in(engine.consumer, name))
+                .collect();
+            present.extend(reading.defaults.keys());
+            // When it keeps everything the writer may write, the writer's own count holds.
+            let keeps_all = declared_only
+                && !writes_unlisted(engine, facets)
+                && facets
+                    .declared_names()
+                    .iter()
+                    .all(|name| reading.keeps_in(engine.consumer, name));
+            if keeps_all {
+                written_min.max(present.len() as u64)
+            } else {
+                present.len() as u64
+            }
+        }
+    };
     if object.contains_key("minProperties") && have_min < wanted.object.min_properties {
-        engine.report(Finding::broken(
+        let mut finding = Finding::broken(
             "min-properties-increased",
             format!(
                 "objects need at least {} properties by the reader; the writer may write {have_min}",
@@ -505,7 +739,27 @@ fn check_counts(
             consumer.clone(),
             path,
             Hint::FewestProperties,
-        ));
+        );
+        if let Some(reading) = reading {
+            // Documents whose properties the reader drops: one with a dropped property and
+            // without a kept one.
+            let names = facets.declared_names();
+            let (dropped, kept): (Vec<&String>, Vec<&String>) = names
+                .iter()
+                .partition(|name| !reading.keeps_in(engine.consumer, name));
+            for gone in dropped.iter().take(3) {
+                finding
+                    .alternatives
+                    .push((path.to_vec(), Hint::ExtraProperty((*gone).clone())));
+                for stays in kept.iter().take(3) {
+                    finding.alternatives.push((
+                        path.to_vec(),
+                        Hint::WithWithout((*gone).clone(), (*stays).clone()),
+                    ));
+                }
+            }
+        }
+        engine.report(finding);
     }
     if let Some(max) = wanted.object.max_properties
         && object.contains_key("maxProperties")
@@ -517,11 +771,22 @@ fn check_counts(
                     .as_ref()
                     .is_some_and(|node| matches!(engine.producer.value(node), Value::Bool(false)))
         });
-        let have_max = match facets.object.max_properties {
+        let mut have_max = match facets.object.max_properties {
             Some(own) => Some(own),
             None if closed => Some(facets.declared_names().len() as u64),
+            None if declared_only && !writes_unlisted(engine, facets) => {
+                Some(facets.declared_names().len() as u64)
+            }
             None => None,
         };
+        if let Some(reading) = reading {
+            // The reader may add its defaults, and keeps at most what it declares.
+            have_max = have_max.map(|have| have + reading.defaults.len() as u64);
+            if !reading.keeps_unlisted {
+                let listed = reading.listed.len() as u64;
+                have_max = Some(have_max.map_or(listed, |have| have.min(listed)));
+            }
+        }
         if have_max.is_none_or(|have| have > max) {
             engine.report(Finding::broken(
                 "max-properties-decreased",
@@ -537,19 +802,31 @@ fn check_counts(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_property_names(
     engine: &mut Engine<'_, '_>,
     facets: &Facets,
     wanted: &Facets,
+    reading: Option<&Reading>,
+    unlisted: bool,
     consumer: &NodeRef,
     path: &[Seg],
     first: Option<NodeRef>,
 ) {
     for names in &wanted.object.property_names {
-        // Declared names the producer may write must match.
-        for name in facets.declared_names() {
+        // Declared names the producer may write must match, and so must the names of the
+        // defaults a tolerant reader fills.
+        let mut listed = facets.declared_names();
+        if let Some(reading) = reading {
+            listed.extend(reading.defaults.keys().cloned());
+        }
+        for name in listed {
+            let filled = reading.is_some_and(|reading| reading.fills(&name));
             let (schemas, _) = facets.property(engine.producer, &name);
-            if any_false(engine.producer, &schemas) {
+            if !filled
+                && (any_false(engine.producer, &schemas)
+                    || reading.is_some_and(|reading| !reading.keeps_in(engine.consumer, &name)))
+            {
                 continue;
             }
             if engine.consumer.accepts(names, &Value::String(name.clone())) == Some(false) {
@@ -564,9 +841,7 @@ fn check_property_names(
             }
         }
         // Undeclared names: the producer's `propertyNames` (or any string) must be included.
-        if engine.semantics == Semantics::Tolerant
-            || any_false(engine.producer, &facets.other()) && !facets.has_patterns()
-        {
+        if !unlisted || any_false(engine.producer, &facets.other()) && !facets.has_patterns() {
             continue;
         }
         let producer_names =
@@ -597,39 +872,47 @@ fn check_dependencies(
     producer: &Conj,
     facets: &Facets,
     wanted: &Facets,
+    reading: Option<&Reading>,
     consumer: &NodeRef,
     object: &Map<String, Value>,
     path: &mut Vec<Seg>,
     first: Option<NodeRef>,
 ) {
+    let kept = |name: &str| reading.is_none_or(|reading| reading.keeps_in(engine.consumer, name));
+    let filled = |name: &str| reading.is_some_and(|reading| reading.fills(name));
     for (name, needed) in &wanted.object.dependent_required {
         let (schemas, _) = facets.property(engine.producer, name);
-        if facets.object.required.contains(name)
-            && needed
-                .iter()
-                .all(|other| facets.object.required.contains(other))
-        {
-            continue;
-        }
-        if any_false(engine.producer, &schemas) {
+        // The reader sees `name` when it fills it, or when the writer writes it and the
+        // reader keeps it.
+        if !filled(name) && (any_false(engine.producer, &schemas) || !kept(name)) {
             continue;
         }
         for other in needed {
-            let implied = facets.object.required.contains(other)
-                || facets
-                    .object
-                    .dependent_required
-                    .iter()
-                    .any(|(own, list)| own == name && list.contains(other));
+            let implied = filled(other)
+                || kept(other)
+                    && (facets.object.required.contains(other)
+                        || !filled(name)
+                            && facets
+                                .object
+                                .dependent_required
+                                .iter()
+                                .any(|(own, list)| own == name && list.contains(other)));
             if !implied {
-                engine.report(Finding::broken(
+                let mut finding = Finding::broken(
                     "dependent-required-added",
                     format!("`{other}` is required whenever `{name}` is present"),
                     first.clone(),
                     consumer.clone(),
                     path,
                     Hint::WithWithout(name.clone(), other.clone()),
-                ));
+                );
+                if filled(name) {
+                    // The reader fills `name`: a document without it shows the break too.
+                    finding
+                        .alternatives
+                        .push((path.clone(), Hint::FewestProperties));
+                }
+                engine.report(finding);
             }
         }
     }

@@ -1,0 +1,367 @@
+//! One lane: applies the events of its keys in arrival order, a batch per transaction, and falls
+//! back to one event per transaction (with retries) when a batch fails.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::dead_letters::{self, Replay};
+use super::{ConsumerError, HandlerError, Shared};
+use crate::bus::Delivery;
+use crate::envelope::Envelope;
+use crate::store::{DeadLetterStatus, NewDeadLetter, StoreError, Transaction};
+
+/// A delivery with its envelope parsed (or the reason it did not parse).
+pub(crate) struct Incoming {
+    pub(crate) delivery: Delivery,
+    pub(crate) envelope: Result<Envelope, String>,
+}
+
+/// What a lane is asked to do.
+pub(crate) enum LaneMessage {
+    /// Apply an event (boxed: deliveries are large next to the other messages).
+    Deliver(Box<Incoming>),
+    /// Replay (optionally after skipping one) the dead letters of a key this lane owns.
+    Replay {
+        key: String,
+        skip: Option<i64>,
+        reply: oneshot::Sender<Result<Replay, ConsumerError>>,
+    },
+}
+
+/// What became of one event.
+enum Outcome {
+    Applied,
+    Duplicate,
+    /// Written to the dead letters; `Some(key)` blocks that key from now on.
+    DeadLettered(Option<String>),
+    Parked,
+}
+
+/// Why one event's transaction did not commit.
+enum Failure {
+    /// The handler failed: counts as an attempt.
+    Handler(HandlerError),
+    /// The store failed around the handler: retried without counting.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        Failure::Store(error)
+    }
+}
+
+pub(crate) struct Lane {
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+    /// Set once a retry pause was cut short by shutdown: everything left goes back to the bus.
+    draining: bool,
+}
+
+impl Lane {
+    pub(crate) fn new(shared: Arc<Shared>, shutdown: CancellationToken) -> Lane {
+        Lane {
+            shared,
+            shutdown,
+            draining: false,
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut receiver: mpsc::Receiver<LaneMessage>) {
+        let batch_size = self.shared.config.batch_size.max(1);
+        while let Some(first) = receiver.recv().await {
+            let mut batch = Vec::new();
+            let mut next = Some(first);
+            loop {
+                match next.take() {
+                    Some(LaneMessage::Deliver(incoming)) => batch.push(*incoming),
+                    Some(LaneMessage::Replay { key, skip, reply }) => {
+                        // Events that arrived before the request go first.
+                        self.apply(std::mem::take(&mut batch)).await;
+                        let result = dead_letters::replay(&self.shared, &key, skip).await;
+                        let _ = reply.send(result);
+                    }
+                    None => {}
+                }
+                if batch.len() >= batch_size {
+                    break;
+                }
+                match receiver.try_recv() {
+                    Ok(message) => next = Some(message),
+                    Err(_) => break,
+                }
+            }
+            self.apply(batch).await;
+        }
+    }
+
+    async fn apply(&mut self, batch: Vec<Incoming>) {
+        if batch.is_empty() {
+            return;
+        }
+        if self.draining {
+            return self.hand_back(batch).await;
+        }
+        if batch.len() > 1 {
+            match self.try_batch(&batch).await {
+                Ok(outcomes) => {
+                    for (incoming, outcome) in batch.into_iter().zip(outcomes) {
+                        self.settle(incoming, outcome).await;
+                    }
+                    return;
+                }
+                Err(reason) => {
+                    tracing::debug!(%reason, "batch failed; applying its events one by one");
+                }
+            }
+        }
+        let mut rest = batch.into_iter();
+        while let Some(incoming) = rest.next() {
+            if self.draining {
+                let remaining: Vec<Incoming> = std::iter::once(incoming).chain(rest).collect();
+                return self.hand_back(remaining).await;
+            }
+            self.apply_one(incoming).await;
+        }
+    }
+
+    /// The fast path: the whole batch in one transaction. Any failure rolls it all back and the
+    /// caller applies the events one by one.
+    async fn try_batch(&self, batch: &[Incoming]) -> Result<Vec<Outcome>, String> {
+        let mut tx = self.shared.store.begin().await.map_err(|e| e.to_string())?;
+        let mut blocked_here = HashSet::new();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            let outcome = self
+                .step(
+                    tx.as_mut(),
+                    incoming,
+                    incoming.delivery.attempt,
+                    &blocked_here,
+                )
+                .await
+                .map_err(|failure| match failure {
+                    Failure::Handler(error) => error.to_string(),
+                    Failure::Store(error) => error.to_string(),
+                })?;
+            if let Outcome::DeadLettered(Some(key)) = &outcome {
+                blocked_here.insert(key.clone());
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await.map_err(|e| e.to_string())?;
+        Ok(outcomes)
+    }
+
+    /// One event inside `tx`: decide, and apply when it is due.
+    async fn step(
+        &self,
+        tx: &mut dyn Transaction,
+        incoming: &Incoming,
+        attempt: u32,
+        blocked_here: &HashSet<String>,
+    ) -> Result<Outcome, Failure> {
+        let shared = &self.shared;
+        let consumer = shared.config.name.as_str();
+        let envelope = match &incoming.envelope {
+            Ok(envelope) => envelope,
+            Err(reason) => {
+                let reason = format!("undecodable envelope: {reason}");
+                self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
+                    .await?;
+                return Ok(Outcome::DeadLettered(None));
+            }
+        };
+        let key = envelope.key();
+        if shared.is_blocked(key) || blocked_here.contains(key) {
+            let reason = format!("parked behind an earlier dead letter of key {key:?}");
+            self.write_dead_letter(tx, incoming, &reason, 0, DeadLetterStatus::Parked)
+                .await?;
+            return Ok(Outcome::Parked);
+        }
+        let rejected = match shared.handler.validate(envelope) {
+            Err(reason) => Some(format!("invalid {}: {reason}", envelope.describe())),
+            Ok(()) if attempt > shared.config.max_attempts => Some(format!(
+                "delivered {attempt} times without being settled (the consumer crashed or \
+                 timed out on it every time)"
+            )),
+            Ok(()) => None,
+        };
+        if let Some(reason) = rejected {
+            self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
+                .await?;
+            return Ok(Outcome::DeadLettered(Some(key.to_owned())));
+        }
+        if !tx.inbox_claim(consumer, &envelope.id).await? {
+            return Ok(Outcome::Duplicate);
+        }
+        let span = tracing::info_span!(
+            "herald.consume",
+            consumer,
+            event.id = %envelope.id,
+            event.r#type = %envelope.event_type,
+            event.key = key,
+            trace_id = tracing::field::Empty,
+            parent_id = tracing::field::Empty,
+            attempt,
+        );
+        // Formatting the trace costs more than the rest of the span: only for a subscriber.
+        if !span.is_disabled()
+            && let Some(trace) = envelope.trace()
+        {
+            span.record("trace_id", trace.trace_id_hex());
+            span.record("parent_id", trace.to_string());
+        }
+        shared
+            .handler
+            .handle(envelope, tx)
+            .instrument(span)
+            .await
+            .map_err(Failure::Handler)?;
+        Ok(Outcome::Applied)
+    }
+
+    async fn write_dead_letter(
+        &self,
+        tx: &mut dyn Transaction,
+        incoming: &Incoming,
+        reason: &str,
+        attempts: u32,
+        status: DeadLetterStatus,
+    ) -> Result<i64, StoreError> {
+        let envelope = incoming.envelope.as_ref().ok();
+        let letter = NewDeadLetter {
+            consumer: &self.shared.config.name,
+            event_id: envelope.map(|e| e.id.as_str()),
+            event_type: envelope.map(|e| e.event_type.as_str()),
+            subject: envelope.map_or("", |e| e.key()),
+            envelope: &incoming.delivery.payload,
+            reason,
+            attempts,
+            status,
+        };
+        tx.dead_letter_push(&letter).await
+    }
+
+    /// The slow path: one event, its own transaction, retried with backoff.
+    async fn apply_one(&mut self, incoming: Incoming) {
+        let config = &self.shared.config;
+        let mut handler_failures = 0u32;
+        let mut store_failures = 0u32;
+        loop {
+            let attempt = incoming.delivery.attempt + handler_failures;
+            let result = self.one_transaction(&incoming, attempt).await;
+            let pause = match result {
+                Ok(outcome) => return self.settle(incoming, outcome).await,
+                Err(Failure::Handler(HandlerError::Reject(reason))) => {
+                    return self.give_up(incoming, &reason, attempt).await;
+                }
+                Err(Failure::Handler(HandlerError::Retry(error))) => {
+                    if attempt >= config.max_attempts {
+                        let reason = format!("failed {attempt} attempts; last error: {error}");
+                        return self.give_up(incoming, &reason, attempt).await;
+                    }
+                    handler_failures += 1;
+                    self.shared.metrics.add_retried();
+                    tracing::warn!(consumer = %config.name, attempt, %error, "handler failed; retrying");
+                    config.backoff.delay(handler_failures)
+                }
+                Err(Failure::Store(error)) => {
+                    store_failures += 1;
+                    tracing::warn!(consumer = %config.name, %error, "store failed; retrying");
+                    config.backoff.delay(store_failures)
+                }
+            };
+            if !self.pause(pause).await {
+                return self.hand_back(vec![incoming]).await;
+            }
+        }
+    }
+
+    async fn one_transaction(&self, incoming: &Incoming, attempt: u32) -> Result<Outcome, Failure> {
+        let mut tx = self.shared.store.begin().await?;
+        let outcome = self
+            .step(tx.as_mut(), incoming, attempt, &HashSet::new())
+            .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Dead-letters an event (retrying the store until it takes it: the event must not be
+    /// lost), blocks its key, and acks it.
+    async fn give_up(&mut self, incoming: Incoming, reason: &str, attempts: u32) {
+        let mut failures = 0;
+        loop {
+            let written = async {
+                let mut tx = self.shared.store.begin().await?;
+                self.write_dead_letter(
+                    tx.as_mut(),
+                    &incoming,
+                    reason,
+                    attempts,
+                    DeadLetterStatus::Failed,
+                )
+                .await?;
+                tx.commit().await
+            }
+            .await;
+            match written {
+                Ok(()) => {
+                    let key = incoming.envelope.as_ref().ok().map(|e| e.key().to_owned());
+                    tracing::error!(consumer = %self.shared.config.name, key = ?key, %reason, "event dead-lettered");
+                    return self.settle(incoming, Outcome::DeadLettered(key)).await;
+                }
+                Err(error) => {
+                    failures += 1;
+                    tracing::warn!(%error, "cannot write a dead letter; retrying");
+                    if !self.pause(self.shared.config.backoff.delay(failures)).await {
+                        return self.hand_back(vec![incoming]).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a committed outcome and acks the delivery.
+    async fn settle(&self, incoming: Incoming, outcome: Outcome) {
+        let metrics = &self.shared.metrics;
+        match outcome {
+            Outcome::Applied => metrics.add_processed(1),
+            Outcome::Duplicate => metrics.add_duplicates(1),
+            Outcome::Parked => metrics.add_parked(),
+            Outcome::DeadLettered(key) => {
+                metrics.add_dead_lettered();
+                if let Some(key) = key {
+                    self.shared.block(&key);
+                }
+            }
+        }
+        if let Err(error) = incoming.delivery.acker.ack().await {
+            // The event is committed; the bus will redeliver it and the inbox will skip it.
+            tracing::warn!(%error, "ack failed after commit; the redelivery will be skipped");
+        }
+    }
+
+    /// Gives deliveries back to the bus for later (shutdown).
+    async fn hand_back(&mut self, batch: Vec<Incoming>) {
+        self.draining = true;
+        for incoming in batch {
+            if let Err(error) = incoming.delivery.acker.nak(Duration::ZERO).await {
+                tracing::debug!(%error, "nak failed at shutdown; the bus redelivers after ack_wait");
+            }
+        }
+    }
+
+    /// Sleeps unless shutdown comes first; `false` when it did.
+    async fn pause(&self, pause: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(pause) => true,
+            () = self.shutdown.cancelled() => false,
+        }
+    }
+}

@@ -1,0 +1,547 @@
+//! The consumer loop on the embedded default (in-process bus + SQLite): exactly-once effects,
+//! per-key order under parallelism, retries, dead letters that hold their key, replay and skip,
+//! graceful shutdown, and the outbox relay.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use herald_runtime::bus::memory::MemoryBus;
+use herald_runtime::consumer::{Backoff, Replay};
+use herald_runtime::store::sqlite::SqliteStore;
+use herald_runtime::store::{DeadLetterStatus, Store};
+use herald_runtime::{
+    Bus, Consumer, ConsumerConfig, Envelope, Event, Handler, HandlerError, Producer, Relay,
+    RelayConfig, SqlValue, Transaction,
+};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Ping {
+    key: String,
+    n: i64,
+}
+
+impl Event for Ping {
+    const NAME: &'static str = "Ping";
+    const VERSION: u32 = 1;
+    fn key(&self) -> String {
+        self.key.clone()
+    }
+}
+
+/// A replica of the last `n` per key, counting applications and checking order.
+#[derive(Default)]
+struct Replica {
+    /// Keys whose handler fails (retryably) while listed, and how many more times (None: always).
+    failing: Mutex<HashMap<String, Option<u32>>>,
+    active: Mutex<HashSet<String>>,
+    violations: Mutex<Vec<String>>,
+}
+
+impl Replica {
+    fn fail(&self, key: &str, times: Option<u32>) {
+        self.failing.lock().unwrap().insert(key.to_owned(), times);
+    }
+
+    fn heal(&self, key: &str) {
+        self.failing.lock().unwrap().remove(key);
+    }
+
+    fn should_fail(&self, key: &str) -> bool {
+        let mut failing = self.failing.lock().unwrap();
+        match failing.get_mut(key) {
+            None => false,
+            Some(None) => true,
+            Some(Some(0)) => false,
+            Some(Some(left)) => {
+                *left -= 1;
+                true
+            }
+        }
+    }
+
+    fn violation(&self, what: String) {
+        self.violations.lock().unwrap().push(what);
+    }
+}
+
+#[async_trait]
+impl Handler for Replica {
+    fn event_types(&self) -> Vec<String> {
+        vec!["Ping".into()]
+    }
+
+    fn validate(&self, envelope: &Envelope) -> Result<(), String> {
+        let n = envelope.data_value().map_err(|e| e.to_string())?["n"].as_i64();
+        match n {
+            Some(n) if n >= 0 => Ok(()),
+            _ => Err("/n must be a non-negative integer".into()),
+        }
+    }
+
+    async fn handle(
+        &self,
+        envelope: &Envelope,
+        tx: &mut dyn Transaction,
+    ) -> Result<(), HandlerError> {
+        let ping: Ping = envelope.decode()?;
+        if !self.active.lock().unwrap().insert(ping.key.clone()) {
+            self.violation(format!("key {} handled concurrently", ping.key));
+        }
+        let result = self.apply(&ping, tx).await;
+        self.active.lock().unwrap().remove(&ping.key);
+        result
+    }
+}
+
+impl Replica {
+    async fn apply(&self, ping: &Ping, tx: &mut dyn Transaction) -> Result<(), HandlerError> {
+        tokio::task::yield_now().await;
+        if self.should_fail(&ping.key) {
+            return Err(HandlerError::retry(format!("{} is failing", ping.key)));
+        }
+        let rows = tx
+            .query(
+                "SELECT seq FROM replica WHERE key = ?1",
+                &[SqlValue::from(ping.key.as_str())],
+            )
+            .await?;
+        let last = match rows.first() {
+            Some(row) => row.get::<i64>("seq")?,
+            None => -1,
+        };
+        if ping.n != last + 1 {
+            self.violation(format!("key {}: {} after {}", ping.key, ping.n, last));
+        }
+        tx.execute(
+            "INSERT INTO replica (key, seq, applied) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, applied = applied + 1",
+            &[ping.key.as_str().into(), ping.n.into()],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+struct World {
+    bus: MemoryBus,
+    store: Arc<SqliteStore>,
+    replica: Arc<Replica>,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("replica.db"), Default::default()).unwrap();
+    store.migrate().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.execute(
+        "CREATE TABLE replica (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, applied INTEGER NOT NULL)",
+        &[],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    World {
+        bus: MemoryBus::new(),
+        store: Arc::new(store),
+        replica: Arc::new(Replica::default()),
+        _dir: dir,
+    }
+}
+
+fn config(name: &str) -> ConsumerConfig {
+    let mut config = ConsumerConfig::new(name);
+    config.concurrency = 4;
+    config.batch_size = 32;
+    config.fetch_wait = Duration::from_millis(20);
+    config.max_attempts = 3;
+    config.backoff = Backoff {
+        initial: Duration::from_millis(5),
+        max: Duration::from_millis(40),
+        factor: 2,
+    };
+    config.ack_wait = Duration::from_secs(2);
+    config
+}
+
+impl World {
+    fn consumer(&self, config: ConsumerConfig) -> Arc<Consumer> {
+        Arc::new(Consumer::new(
+            Arc::new(self.bus.clone()),
+            self.store.clone(),
+            self.replica.clone(),
+            config,
+        ))
+    }
+
+    async fn publish(&self, key: &str, range: std::ops::Range<i64>) {
+        for n in range {
+            let ping = Ping { key: key.into(), n };
+            self.bus
+                .publish(&Envelope::wrap("test", &ping, None).unwrap())
+                .await
+                .unwrap();
+        }
+    }
+
+    async fn replica_rows(&self) -> HashMap<String, (i64, i64)> {
+        let mut tx = self.store.begin().await.unwrap();
+        let rows = tx
+            .query("SELECT key, seq, applied FROM replica", &[])
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.get::<String>("key").unwrap(),
+                    (row.get("seq").unwrap(), row.get("applied").unwrap()),
+                )
+            })
+            .collect()
+    }
+
+    fn violations(&self) -> Vec<String> {
+        self.replica.violations.lock().unwrap().clone()
+    }
+}
+
+struct Running {
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(consumer: &Arc<Consumer>) -> Running {
+    let shutdown = CancellationToken::new();
+    let consumer = consumer.clone();
+    let token = shutdown.clone();
+    let task = tokio::spawn(async move { consumer.run(token).await.unwrap() });
+    Running { shutdown, task }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the consumer stops within 10 s")
+            .unwrap();
+    }
+}
+
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn applies_every_event_once_in_key_order_across_lanes() {
+    let world = world().await;
+    let keys: Vec<String> = (0..40).map(|k| format!("key-{k}")).collect();
+    // Interleave keys so every batch mixes them.
+    for n in 0..50 {
+        for key in &keys {
+            world.publish(key, n..n + 1).await;
+        }
+    }
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("2,000 events", || metrics.snapshot().processed == 2000).await;
+    running.stop().await;
+    let rows = world.replica_rows().await;
+    assert_eq!(rows.len(), 40);
+    assert!(
+        rows.values()
+            .all(|&(seq, applied)| seq == 49 && applied == 50),
+        "{rows:?}"
+    );
+    assert_eq!(world.violations(), Vec::<String>::new());
+    let snapshot = metrics.snapshot();
+    assert_eq!(
+        (snapshot.duplicates, snapshot.dead_lettered, snapshot.lag),
+        (0, 0, 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_event_delivered_twice_is_applied_once() {
+    let world = world().await;
+    for key in ["a", "b", "c", "d", "e"] {
+        world.publish(key, 0..200).await;
+    }
+    // Two durable subscriptions feed one consumer identity: every event arrives twice.
+    let mut first = config("replica");
+    first.subscription = Some("replica-a".into());
+    let mut second = config("replica");
+    second.subscription = Some("replica-b".into());
+    let (one, two) = (world.consumer(first), world.consumer(second));
+    let (m1, m2) = (one.metrics(), two.metrics());
+    let (r1, r2) = (start(&one), start(&two));
+    eventually("2,000 deliveries", || {
+        let (a, b) = (m1.snapshot(), m2.snapshot());
+        a.processed + a.duplicates + b.processed + b.duplicates == 2000
+    })
+    .await;
+    r1.stop().await;
+    r2.stop().await;
+    let (a, b) = (m1.snapshot(), m2.snapshot());
+    assert_eq!(a.processed + b.processed, 1000);
+    assert_eq!(a.duplicates + b.duplicates, 1000);
+    let rows = world.replica_rows().await;
+    assert!(
+        rows.values()
+            .all(|&(seq, applied)| seq == 199 && applied == 200),
+        "{rows:?}"
+    );
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transient_failures_are_retried_with_backoff() {
+    let world = world().await;
+    world.replica.fail("flaky", Some(2));
+    world.publish("flaky", 0..3).await;
+    world.publish("steady", 0..3).await;
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("6 events", || metrics.snapshot().processed == 6).await;
+    running.stop().await;
+    let snapshot = metrics.snapshot();
+    // The first failure may happen inside a batch (which then falls back to one event per
+    // transaction) rather than as a counted retry.
+    assert!((1..=2).contains(&snapshot.retried), "{snapshot:?}");
+    assert_eq!(snapshot.dead_lettered, 0);
+    assert_eq!(
+        world.replica.failing.lock().unwrap()["flaky"],
+        Some(0),
+        "both failures happened"
+    );
+    let rows = world.replica_rows().await;
+    assert_eq!(rows["flaky"], (2, 3));
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn poison_is_dead_lettered_with_its_reason_and_the_rest_flows() {
+    let world = world().await;
+    world.replica.fail("bad", None);
+    world.bus.inject_raw("Ping", b"{not json".to_vec());
+    world.publish("bad", 0..5).await;
+    let invalid = Ping {
+        key: "inv".into(),
+        n: -1,
+    };
+    world
+        .bus
+        .publish(&Envelope::wrap("test", &invalid, None).unwrap())
+        .await
+        .unwrap();
+    world.publish("inv", 0..2).await;
+    for key in ["ok-1", "ok-2", "ok-3"] {
+        world.publish(key, 0..20).await;
+    }
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("the healthy keys", || metrics.snapshot().processed == 60).await;
+    eventually("dead letters and parked events", || {
+        let s = metrics.snapshot();
+        s.dead_lettered == 3 && s.parked == 6
+    })
+    .await;
+
+    let letters = consumer.dead_letters().await.unwrap();
+    let undecodable = letters.iter().find(|l| l.event_id.is_none()).unwrap();
+    assert!(
+        undecodable.reason.starts_with("undecodable envelope"),
+        "{}",
+        undecodable.reason
+    );
+    assert_eq!(undecodable.envelope, b"{not json");
+    let bad: Vec<_> = letters.iter().filter(|l| l.subject == "bad").collect();
+    assert_eq!(bad.len(), 5);
+    assert_eq!(bad[0].status, DeadLetterStatus::Failed);
+    assert_eq!(bad[0].attempts, 3);
+    assert!(
+        bad[0]
+            .reason
+            .contains("failed 3 attempts; last error: bad is failing"),
+        "{}",
+        bad[0].reason
+    );
+    assert!(
+        bad[1..]
+            .iter()
+            .all(|l| l.status == DeadLetterStatus::Parked)
+    );
+    let inv: Vec<_> = letters.iter().filter(|l| l.subject == "inv").collect();
+    assert_eq!(inv.len(), 3);
+    assert!(
+        inv[0].reason.contains("/n must be a non-negative integer"),
+        "{}",
+        inv[0].reason
+    );
+    assert!(
+        !world.replica_rows().await.contains_key("bad"),
+        "nothing of a blocked key applies"
+    );
+
+    // Still failing: the retry stops at the head, which stays with one more attempt noted.
+    assert_eq!(
+        consumer.retry_dead_letters("bad").await.unwrap(),
+        Replay {
+            applied: 0,
+            remaining: 5
+        }
+    );
+    // Fixed: the key's events apply in order and the key flows again.
+    world.replica.heal("bad");
+    assert_eq!(
+        consumer.retry_dead_letters("bad").await.unwrap(),
+        Replay {
+            applied: 5,
+            remaining: 0
+        }
+    );
+    world.publish("bad", 5..6).await;
+    // Skipping the invalid event lets the two parked behind it through.
+    assert_eq!(
+        consumer.skip_dead_letter("inv", inv[0].id).await.unwrap(),
+        Replay {
+            applied: 2,
+            remaining: 0
+        }
+    );
+    eventually("the key flows again", || {
+        metrics.snapshot().processed == 60 + 5 + 2 + 1
+    })
+    .await;
+    running.stop().await;
+
+    let rows = world.replica_rows().await;
+    assert_eq!(rows["bad"], (5, 6));
+    assert_eq!(rows["inv"], (1, 2));
+    assert_eq!(world.violations(), Vec::<String>::new());
+    let left = consumer.dead_letters().await.unwrap();
+    assert_eq!(left.len(), 1, "only the undecodable letter stays: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_letters_still_hold_their_key_after_a_restart() {
+    let world = world().await;
+    world.replica.fail("bad", None);
+    world.publish("bad", 0..1).await;
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("the dead letter", || metrics.snapshot().dead_lettered == 1).await;
+    running.stop().await;
+
+    world.replica.heal("bad");
+    world.publish("bad", 1..3).await;
+    let restarted = world.consumer(config("replica"));
+    let metrics = restarted.metrics();
+    let running = start(&restarted);
+    eventually("parking after restart", || metrics.snapshot().parked == 2).await;
+    assert!(!world.replica_rows().await.contains_key("bad"));
+    assert_eq!(
+        restarted.retry_dead_letters("bad").await.unwrap(),
+        Replay {
+            applied: 3,
+            remaining: 0
+        }
+    );
+    running.stop().await;
+    assert_eq!(world.replica_rows().await["bad"], (2, 3));
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_finishes_in_flight_work_and_a_restart_resumes() {
+    let world = world().await;
+    for key in 0..10 {
+        world.publish(&format!("k{key}"), 0..300).await;
+    }
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("some progress", || metrics.snapshot().processed >= 500).await;
+    running.stop().await;
+    let done = metrics.snapshot().processed;
+    assert!(done < 3000, "stopped part-way ({done})");
+
+    let restarted = world.consumer(config("replica"));
+    let metrics = restarted.metrics();
+    let running = start(&restarted);
+    eventually("the rest", || {
+        metrics.snapshot().processed + metrics.snapshot().duplicates + done >= 3000
+    })
+    .await;
+    running.stop().await;
+    let rows = world.replica_rows().await;
+    assert!(
+        rows.values()
+            .all(|&(seq, applied)| seq == 299 && applied == 300),
+        "{rows:?}"
+    );
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_relay_publishes_committed_outbox_rows_in_order_and_never_rolled_back_ones() {
+    let world = world().await;
+    let producer = Producer::new("test", Arc::new(world.bus.clone()));
+    for batch in 0..10 {
+        let mut tx = world.store.begin().await.unwrap();
+        for n in batch * 10..batch * 10 + 10 {
+            let ping = Ping {
+                key: format!("k{}", n % 3),
+                n: n / 3,
+            };
+            producer.publish_in(tx.as_mut(), &ping, None).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let mut doomed = world.store.begin().await.unwrap();
+    let ghost = Ping {
+        key: "ghost".into(),
+        n: 0,
+    };
+    producer
+        .publish_in(doomed.as_mut(), &ghost, None)
+        .await
+        .unwrap();
+    doomed.rollback().await.unwrap();
+
+    let relay = Relay::new(
+        world.store.clone(),
+        Arc::new(world.bus.clone()),
+        RelayConfig::default(),
+    );
+    assert_eq!(relay.drain().await.unwrap(), 100);
+    assert_eq!(
+        relay.drain().await.unwrap(),
+        0,
+        "relayed rows are not relayed again"
+    );
+    assert_eq!(world.bus.len(), 100);
+
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("100 events", || metrics.snapshot().processed == 100).await;
+    running.stop().await;
+    let rows = world.replica_rows().await;
+    assert_eq!(rows.len(), 3, "the rolled-back event never left: {rows:?}");
+    assert_eq!(world.violations(), Vec::<String>::new());
+}

@@ -1,0 +1,11 @@
+use herald_runtime::Event;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Event)]
+#[event(version = 1, key = "order_id")]
+#[event(version = 2)]
+struct OrderPlaced {
+    order_id: String,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use herald_runtime::Event;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Event)]
+#[event(version = 1, key = "ordr_id")]
+struct OrderPlaced {
+    order_id: String,
+    total_cents: u64,
+}
+
+fn main() {}

@@ -1,0 +1,27 @@
+use herald_runtime::{Event, HandlerError, Handlers};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Event)]
+#[event(version = 1, key = "order_id")]
+struct OrderPlaced {
+    order_id: String,
+}
+
+#[derive(Serialize, Deserialize, Event)]
+#[event(version = 1, key = "payment_id")]
+struct PaymentCompleted {
+    payment_id: String,
+}
+
+#[derive(Handlers)]
+#[handlers(OrderPlaced => on_order_placed)]
+struct Billing;
+
+impl Billing {
+    /// Forgets the transaction.
+    async fn on_order_placed(&self, _: OrderPlaced) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+use herald_runtime::{Event, HandlerError, Handlers, Transaction};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Event)]
+#[event(version = 1, key = "order_id")]
+struct OrderPlaced {
+    order_id: String,
+}
+
+#[derive(Handlers)]
+#[handlers(OrderPlacd => on_order_placed)]
+struct Billing;
+
+impl Billing {
+    async fn on_order_placed(
+        &self,
+        _: OrderPlaced,
+        _: &mut dyn Transaction,
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+fn main() {}

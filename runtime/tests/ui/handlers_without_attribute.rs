@@ -1,0 +1,10 @@
+use herald_runtime::Handlers;
+
+#[derive(Handlers)]
+struct Billing;
+
+#[derive(Handlers)]
+#[handlers()]
+struct Shipping;
+
+fn main() {}
