@@ -339,6 +339,23 @@ async fn drive(
     tx.commit().await?;
     report(&format!("inventory: created {} products", products.len()));
 
+    // A shop sells what it lists: orders are placed once the products reached inventory's
+    // replica. Events of different producers have no order between them, so an order placed
+    // earlier could overtake its product's creation (its update would then retry until the
+    // product exists, holding up the other keys of its lane meanwhile).
+    let listed = Instant::now();
+    while look(deployment).await?.stock.len() < products.len() {
+        if listed.elapsed() > scenario.timeout {
+            return Err(timed_out(scenario, deployment, report).await);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    report(&format!(
+        "{:>6} ms  inventory: {} products listed in its replica",
+        listed.elapsed().as_millis(),
+        products.len()
+    ));
+
     let orders = OrdersPublisher::new("orders").validating(true);
     let mut expected_stock: Vec<(String, i64)> = PRODUCTS
         .iter()
@@ -395,13 +412,28 @@ async fn drive(
             return Ok(seen);
         }
         if started.elapsed() > scenario.timeout {
-            for (service, store) in [
-                ("inventory", &deployment.inventory),
-                ("billing", &deployment.billing),
-                ("payments", &deployment.payments),
-                ("orders", &deployment.orders),
-            ] {
-                for letter in store.dead_letters(service).await? {
+            return Err(timed_out(scenario, deployment, report).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reports every service's dead letters (why the replicas did not converge) and returns the
+/// timeout error.
+async fn timed_out(
+    scenario: &Scenario,
+    deployment: &Deployment,
+    report: &mut dyn FnMut(&str),
+) -> DemoError {
+    for (service, store) in [
+        ("inventory", &deployment.inventory),
+        ("billing", &deployment.billing),
+        ("payments", &deployment.payments),
+        ("orders", &deployment.orders),
+    ] {
+        match store.dead_letters(service).await {
+            Ok(letters) => {
+                for letter in letters {
                     report(&format!(
                         "{service} dead-lettered {} ({:?}, {} attempts): {}",
                         letter.event_type.as_deref().unwrap_or("?"),
@@ -411,10 +443,10 @@ async fn drive(
                     ));
                 }
             }
-            return Err(DemoError::Timeout(scenario.timeout));
+            Err(error) => report(&format!("{service}: cannot read its dead letters: {error}")),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    DemoError::Timeout(scenario.timeout)
 }
 
 /// Reads both replicas through the generated query helpers.
