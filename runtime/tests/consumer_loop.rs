@@ -37,6 +37,8 @@ impl Event for Ping {
 struct Replica {
     /// Keys whose handler fails (retryably) while listed, and how many more times (None: always).
     failing: Mutex<HashMap<String, Option<u32>>>,
+    /// Applying the first key heals the second (one key's event waits for another's).
+    heals: Mutex<HashMap<String, String>>,
     active: Mutex<HashSet<String>>,
     violations: Mutex<Vec<String>>,
 }
@@ -48,6 +50,15 @@ impl Replica {
 
     fn heal(&self, key: &str) {
         self.failing.lock().unwrap().remove(key);
+    }
+
+    /// `key` fails until an event of `healer` was applied.
+    fn fail_until_applied(&self, key: &str, healer: &str) {
+        self.fail(key, None);
+        self.heals
+            .lock()
+            .unwrap()
+            .insert(healer.to_owned(), key.to_owned());
     }
 
     fn should_fail(&self, key: &str) -> bool {
@@ -122,6 +133,10 @@ impl Replica {
             &[ping.key.as_str().into(), ping.n.into()],
         )
         .await?;
+        let healed = self.heals.lock().unwrap().get(&ping.key).cloned();
+        if let Some(healed) = healed {
+            self.heal(&healed);
+        }
         Ok(())
     }
 }
@@ -328,6 +343,77 @@ async fn transient_failures_are_retried_with_backoff() {
     );
     let rows = world.replica_rows().await;
     assert_eq!(rows["flaky"], (2, 3));
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+/// The event a retry waits for can sit behind it in the same lane (an order line waiting for its
+/// product's row): while one key waits for its next attempt, the lane's other keys flow, and the
+/// waiting key's later events stay behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retrying_key_does_not_hold_up_the_other_keys_of_its_lane() {
+    let world = world().await;
+    world.replica.fail_until_applied("order", "product");
+    world.publish("order", 0..3).await;
+    world.publish("product", 0..2).await;
+    world.publish("other", 0..2).await;
+    let mut config = config("replica");
+    config.concurrency = 1;
+    config.max_attempts = 5;
+    config.backoff = Backoff {
+        initial: Duration::from_millis(20),
+        max: Duration::from_millis(40),
+        factor: 2,
+    };
+    let consumer = world.consumer(config);
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("7 events", || metrics.snapshot().processed == 7).await;
+    running.stop().await;
+    let snapshot = metrics.snapshot();
+    assert_eq!(snapshot.dead_lettered, 0, "{snapshot:?}");
+    let rows = world.replica_rows().await;
+    assert_eq!(
+        (rows["order"], rows["product"], rows["other"]),
+        ((2, 3), (1, 2), (1, 2))
+    );
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
+/// Shutdown while a key waits for its retry: its events go back to the bus, unapplied and not
+/// dead-lettered, and the next run applies them in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_waiting_for_a_retry_go_back_to_the_bus_at_shutdown() {
+    let world = world().await;
+    world.replica.fail("order", None);
+    world.publish("order", 0..3).await;
+    world.publish("other", 0..2).await;
+    let mut config = config("replica");
+    config.concurrency = 1;
+    config.max_attempts = 1000;
+    config.backoff = Backoff {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(50),
+        factor: 1,
+    };
+    let consumer = world.consumer(config.clone());
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("the other key and a retry", || {
+        let snapshot = metrics.snapshot();
+        snapshot.processed == 2 && snapshot.retried >= 2
+    })
+    .await;
+    running.stop().await;
+    assert_eq!(metrics.snapshot().dead_lettered, 0);
+    assert!(!world.replica_rows().await.contains_key("order"));
+
+    world.replica.heal("order");
+    let consumer = world.consumer(config);
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("the order's 3 events", || metrics.snapshot().processed == 3).await;
+    running.stop().await;
+    assert_eq!(world.replica_rows().await["order"], (2, 3));
     assert_eq!(world.violations(), Vec::<String>::new());
 }
 

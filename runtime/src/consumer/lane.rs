@@ -1,15 +1,18 @@
 //! One lane: applies the events of its keys in arrival order, a batch per transaction, and falls
-//! back to one event per transaction (with retries) when a batch fails.
+//! back to one event per transaction when a batch fails. An event whose handler asks for a
+//! retry waits in [`Held`] with the later events of its key while the lane's other keys go on.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::dead_letters::{self, Replay};
+use super::held::{DueKey, Held};
 use super::{ConsumerError, HandlerError, Shared};
 use crate::bus::Delivery;
 use crate::envelope::Envelope;
@@ -61,6 +64,8 @@ pub(crate) struct Lane {
     shutdown: CancellationToken,
     /// Set once a retry pause was cut short by shutdown: everything left goes back to the bus.
     draining: bool,
+    /// Keys waiting for a retry of their first event.
+    held: Held,
 }
 
 impl Lane {
@@ -69,12 +74,28 @@ impl Lane {
             shared,
             shutdown,
             draining: false,
+            held: Held::default(),
         }
     }
 
     pub(crate) async fn run(mut self, mut receiver: mpsc::Receiver<LaneMessage>) {
         let batch_size = self.shared.config.batch_size.max(1);
-        while let Some(first) = receiver.recv().await {
+        loop {
+            let first = tokio::select! {
+                message = receiver.recv() => match message {
+                    Some(message) => message,
+                    None => break,
+                },
+                () = until(self.held.next_due()) => {
+                    self.retry_due().await;
+                    continue;
+                }
+                () = self.shutdown.cancelled(), if !self.held.is_empty() => {
+                    let held = self.held.drain();
+                    self.hand_back(held).await;
+                    continue;
+                }
+            };
             let mut batch = Vec::new();
             let mut next = Some(first);
             loop {
@@ -98,6 +119,10 @@ impl Lane {
             }
             self.apply(batch).await;
         }
+        let held = self.held.drain();
+        if !held.is_empty() {
+            self.hand_back(held).await;
+        }
     }
 
     async fn apply(&mut self, batch: Vec<Incoming>) {
@@ -107,6 +132,7 @@ impl Lane {
         if self.draining {
             return self.hand_back(batch).await;
         }
+        let batch = self.queue_behind_held(batch);
         if batch.len() > 1 {
             match self.try_batch(&batch).await {
                 Ok(outcomes) => {
@@ -120,13 +146,59 @@ impl Lane {
                 }
             }
         }
-        let mut rest = batch.into_iter();
+        self.apply_in_order(batch).await;
+    }
+
+    /// Events of held keys wait behind them; the rest is returned to be applied now.
+    fn queue_behind_held(&mut self, batch: Vec<Incoming>) -> Vec<Incoming> {
+        if self.held.is_empty() {
+            return batch;
+        }
+        let mut free = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            match key_of(&incoming).and_then(|key| self.held.queue_of(key)) {
+                Some(queue) => queue.push_back(incoming),
+                None => free.push(incoming),
+            }
+        }
+        free
+    }
+
+    /// Applies events one by one, in order; an event whose key became held on the way queues
+    /// behind it.
+    async fn apply_in_order(&mut self, events: impl IntoIterator<Item = Incoming>) {
+        let mut rest = events.into_iter();
         while let Some(incoming) = rest.next() {
             if self.draining {
                 let remaining: Vec<Incoming> = std::iter::once(incoming).chain(rest).collect();
                 return self.hand_back(remaining).await;
             }
-            self.apply_one(incoming).await;
+            if let Some(queue) = key_of(&incoming).and_then(|key| self.held.queue_of(key)) {
+                queue.push_back(incoming);
+                continue;
+            }
+            self.apply_one(incoming, 0).await;
+        }
+    }
+
+    /// Gives every key whose retry is due its next attempt, then the events that waited behind
+    /// it.
+    async fn retry_due(&mut self) {
+        for DueKey {
+            mut events,
+            failures,
+        } in self.held.take_due(Instant::now())
+        {
+            let Some(first) = events.pop_front() else {
+                continue;
+            };
+            if self.draining {
+                let all: Vec<Incoming> = std::iter::once(first).chain(events).collect();
+                self.hand_back(all).await;
+                continue;
+            }
+            self.apply_one(first, failures).await;
+            self.apply_in_order(events).await;
         }
     }
 
@@ -248,10 +320,11 @@ impl Lane {
         tx.dead_letter_push(&letter).await
     }
 
-    /// The slow path: one event, its own transaction, retried with backoff.
-    async fn apply_one(&mut self, incoming: Incoming) {
+    /// The slow path: one event in its own transaction. A store failure is retried here with
+    /// backoff (it holds up every key alike); a handler's retry holds the event's key (see
+    /// [`Held`]) until the backoff has passed. `handler_failures` counts the earlier attempts.
+    async fn apply_one(&mut self, incoming: Incoming, mut handler_failures: u32) {
         let config = &self.shared.config;
-        let mut handler_failures = 0u32;
         let mut store_failures = 0u32;
         loop {
             let attempt = incoming.delivery.attempt + handler_failures;
@@ -269,7 +342,13 @@ impl Lane {
                     handler_failures += 1;
                     self.shared.metrics.add_retried();
                     tracing::warn!(consumer = %config.name, attempt, %error, "handler failed; retrying");
-                    config.backoff.delay(handler_failures)
+                    let pause = config.backoff.delay(handler_failures);
+                    if let Some(key) = key_of(&incoming).map(str::to_owned) {
+                        let due = Instant::now() + pause;
+                        self.held.hold(&key, incoming, handler_failures, due);
+                        return;
+                    }
+                    pause
                 }
                 Err(Failure::Store(error)) => {
                     store_failures += 1;
@@ -363,5 +442,18 @@ impl Lane {
             () = tokio::time::sleep(pause) => true,
             () = self.shutdown.cancelled() => false,
         }
+    }
+}
+
+/// The key of an event whose envelope parsed.
+fn key_of(incoming: &Incoming) -> Option<&str> {
+    incoming.envelope.as_ref().ok().map(Envelope::key)
+}
+
+/// Resolves at `due`, or never when nothing is due.
+async fn until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }

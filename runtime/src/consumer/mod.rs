@@ -8,7 +8,8 @@
 //!   events of one key never run concurrently or out of order; keys spread over the lanes.
 //! - **Nothing silently dropped.** An event that cannot be decoded or fails validation is
 //!   dead-lettered at once; one whose handler keeps failing is retried with backoff and
-//!   dead-lettered after `max_attempts`. Later events of a dead-lettered key are parked behind it
+//!   dead-lettered after `max_attempts`. While it waits for its next attempt, only its own key
+//!   waits behind it: the lane's other keys go on (see `held`). Later events of a dead-lettered key are parked behind it
 //!   until [`Consumer::retry_dead_letters`] applies them or [`Consumer::skip_dead_letter`] skips
 //!   the failed one: per-key order is never broken behind the user's back.
 //! - **Infrastructure failures are not the event's fault.** A store that cannot begin or commit
@@ -19,6 +20,7 @@
 mod config;
 mod dead_letters;
 mod handler;
+mod held;
 mod lane;
 mod metrics;
 
