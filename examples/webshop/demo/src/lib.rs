@@ -341,8 +341,8 @@ async fn drive(
 
     // A shop sells what it lists: orders are placed once the products reached inventory's
     // replica. Events of different producers have no order between them, so an order placed
-    // earlier could overtake its product's creation (its update would then retry until the
-    // product exists, holding up the other keys of its lane meanwhile).
+    // earlier could overtake its product's creation (its update would then retry, with backoff,
+    // until the product exists).
     let listed = Instant::now();
     while look(deployment).await?.stock.len() < products.len() {
         if listed.elapsed() > scenario.timeout {
