@@ -1,6 +1,7 @@
 //! Source files as herald read them: their text, their parsed value, and where each JSON
 //! pointer sits in the text, so every diagnostic can name a file, line and column.
 
+mod json_index;
 mod pointer_index;
 mod tracked;
 

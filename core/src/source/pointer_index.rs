@@ -2,7 +2,8 @@
 //!
 //! serde_yaml reports positions only for syntax errors, yet schema violations, `$ref`s and
 //! cross-checks all speak in JSON pointers. A second, event-level pass with a parser that keeps
-//! spans (saphyr-parser; JSON is YAML 1.2, so one pass serves both) fills this index.
+//! spans (saphyr-parser; JSON is YAML 1.2, so one pass serves both) fills this index. Strict
+//! JSON texts take a byte scanner instead ([`super::json_index`]), with the same spans.
 
 use std::ops::Range;
 
@@ -11,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use saphyr_parser::{Event, Parser, Span};
 
 /// Where the key and the value of each JSON pointer sit in a text.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PointerIndex {
     values: FxHashMap<String, Range<usize>>,
     keys: FxHashMap<String, Range<usize>>,
@@ -36,6 +37,15 @@ impl PointerIndex {
     /// Indexes the first document of `text`. A text that does not parse is indexed up to the
     /// error, which is all a diagnostic about it can point at anyway.
     pub fn build(text: &str) -> Self {
+        let looks_like_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        looks_like_json
+            .then(|| super::json_index::build(text))
+            .flatten()
+            .unwrap_or_else(|| Self::build_from_yaml_events(text))
+    }
+
+    /// The YAML pass: every text, JSON included.
+    fn build_from_yaml_events(text: &str) -> Self {
         let offsets = CharOffsets::new(text);
         let mut index = PointerIndex::default();
         let mut stack: Vec<Frame> = Vec::new();
@@ -105,6 +115,18 @@ impl PointerIndex {
         index
     }
 
+    pub(super) fn insert_value(&mut self, pointer: String, span: Range<usize>) {
+        self.values.insert(pointer, span);
+    }
+
+    pub(super) fn insert_key(&mut self, pointer: String, span: Range<usize>) {
+        self.keys.insert(pointer, span);
+    }
+
+    pub(super) fn push_duplicate(&mut self, pointer: String, span: Range<usize>) {
+        self.duplicates.push((pointer, span));
+    }
+
     /// The span of the value at `pointer`, or of its closest indexed ancestor.
     pub fn value_span(&self, pointer: &str) -> Option<Range<usize>> {
         let mut pointer = pointer;
@@ -145,7 +167,7 @@ fn next_child(stack: &mut [Frame]) -> String {
 }
 
 /// A container's span is cut to its first line so snippets stay short.
-fn first_line_end(text: &str, start: usize, end: usize) -> usize {
+pub(super) fn first_line_end(text: &str, start: usize, end: usize) -> usize {
     let end = end.max(start).min(text.len());
     match text.get(start..end).and_then(|slice| slice.find('\n')) {
         Some(newline) => start + newline,
@@ -241,6 +263,63 @@ mod tests {
         let index = PointerIndex::build(text);
         assert_eq!(slice(text, index.value_span("/next")), "x");
         assert_eq!(slice(text, index.value_span("/name")), "ünïcode");
+    }
+
+    /// The JSON scanner and the YAML pass agree span for span on every strict JSON text.
+    fn assert_same_index(text: &str) {
+        let scanned = super::super::json_index::build(text).expect("strict JSON");
+        assert_eq!(
+            scanned,
+            PointerIndex::build_from_yaml_events(text),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_scanner_matches_the_yaml_pass() {
+        for text in [
+            "{}",
+            "[]",
+            "  {\"a\": 1}\n",
+            "{\"a\": {\"b/c\": [true, 12, null, -1.5e3, \"x\\\"y\"]}, \"d~e\": {}}",
+            "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"id\": {\"type\": \"string\"}\n  },\n  \"required\": [\n    \"id\"\n  ]\n}\n",
+            "{\"a\": 1, \"a\": 2, \"b\": [[], [{}], {\"c\": []}]}",
+            "{\"ünï\": \"cödé\", \"k\": \"\\u00e9\", \"\\u00e9\": 1}",
+            "[\"\", 0, 0.0, \"a b\"]",
+        ] {
+            assert_same_index(text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_scanner_matches_the_yaml_pass_on_any_json(value in json_value(), pretty: bool) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            }
+            .unwrap();
+            assert_same_index(&text);
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (-1.0e6f64..1.0e6).prop_map(serde_json::Value::from),
+            "[a-zé\\\\\"/~ \\n\\t]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                proptest::collection::vec(("[a-z~/é\\\\]{0,4}", inner), 0..5)
+                    .prop_map(|entries| serde_json::Value::Object(entries.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]
