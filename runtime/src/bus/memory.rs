@@ -10,9 +10,11 @@
 //!
 //! [`MemoryBus::persistent`] (feature `sqlite`) writes the log and each consumer's progress
 //! through to tables of a [`SqliteStore`] (`herald_bus_log`, `herald_bus_consumers`,
-//! `herald_bus_acks`, created when missing) and reloads them at start, so a single-process
-//! service can restart without losing what it had not consumed yet:
+//! `herald_bus_acks`, `herald_bus_meta`, created when missing) and reloads them at start, so a
+//! single-process service can restart without losing what it had not consumed yet:
 //! - `publish` returns once the events are committed to the database (the confirmation);
+//! - `subscribe` records a consumer seen for the first time, so its events are kept for it
+//!   across restarts even before its first ack;
 //! - `ack` returns once the ack is committed. Concurrent acks share one transaction (whoever
 //!   holds the connection writes every ack queued so far), so a busy consumer pays far less than
 //!   one commit per event. A consumer's progress is stored as a floor (every offset below is
@@ -26,10 +28,41 @@
 //!
 //! The bus shares the store's single connection, so publishing straight to a persistent bus from
 //! inside an open transaction of the same store waits forever: publish through the outbox
-//! ([`Producer::publish_in`](crate::Producer::publish_in)) instead. Nothing is ever deleted from
-//! the log tables.
+//! ([`Producer::publish_in`](crate::Producer::publish_in)) instead.
+//!
+//! # Retention
+//!
+//! The log does not grow forever. With the default [`Retention::DropSettled`] an event is dropped
+//! once every durable consumer the bus knows has settled it (its floor passed it: acked,
+//! filtered out by the consumer's event types, or given up at `max_deliver`) and it is older
+//! than `min_age` (two minutes by default; see [`Retention`] for why). Like JetStream's interest
+//! retention:
+//! - an event some known consumer has not settled is never dropped, however old: a slow or
+//!   stopped consumer holds the log back (on a persistent bus, across restarts too), and a bus
+//!   with no consumer yet keeps everything for the first one. A consumer that is gone for good
+//!   is let go with [`MemoryBus::delete_consumer`];
+//! - offsets never change: the log starts at a base offset ([`MemoryBus::offsets`]) that moves
+//!   up, so cursors, floors, unacked deliveries and persisted progress keep their meaning;
+//! - a consumer that subscribes for the first time starts at the oldest retained event. Events
+//!   dropped before it subscribed are not delivered to it: subscribe every consumer before the
+//!   events it must see are `min_age` old (at boot, before or shortly after the relay starts);
+//! - the dedupe window does not depend on the log: the in-memory bus remembers ids on their
+//!   own, and a persistent bus never drops a row younger than the window, so it reloads them.
+//!
+//! Compaction is part of normal operation, no task to start: an ack that moves floors or a
+//! publish drops what it can. The in-memory bus drops at once (popping the front of a queue,
+//! at most [`DROP_AT_MOST`] per call); a persistent bus waits until at least [`COMPACT_MIN`]
+//! events can go, then deletes them in transactions of at most [`COMPACT_BATCH`] rows, an
+//! offset range of the rowid, so the connection is never held long (each call runs a few
+//! batches; the next ones go on). A persistent bus stores each consumer's floor with the
+//! compaction that relies on it (a consumer filtering everything out never acks, yet its floor
+//! moves) and never deletes a row above a stored floor. At start it reads only the rows from
+//! the stored base offset on. [`MemoryBus::compact`] drops everything droppable at once.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::ops::Range;
+#[cfg(feature = "sqlite")]
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 #[cfg(feature = "sqlite")]
@@ -44,14 +77,31 @@ use crate::envelope::Envelope;
 #[cfg(feature = "sqlite")]
 use crate::store::sqlite::SqliteStore;
 
+mod config;
+mod log;
 #[cfg(feature = "sqlite")]
 mod persist;
 
-/// How long a published id is remembered for dedupe (JetStream's default window).
-const DEDUPE_WINDOW: Duration = Duration::from_secs(120);
+pub use config::{MemoryBusConfig, Retention};
+use log::{Cut, Log, Message};
 
 /// The bus's name in errors and logs.
 const NAME: &str = "memory";
+
+/// The most events the in-memory bus drops in one ack or publish, so the state lock is never
+/// held long; the next calls drop the rest.
+pub const DROP_AT_MOST: usize = 4096;
+
+/// A persistent bus compacts on its own once at least this many events can go: one delete
+/// transaction per this many settled events, not one per ack.
+pub const COMPACT_MIN: usize = 256;
+
+/// The most log rows a persistent bus deletes in one transaction (one offset range).
+pub const COMPACT_BATCH: usize = 512;
+
+/// How many batches one ack or publish of a persistent bus deletes at most.
+#[cfg(feature = "sqlite")]
+const BATCHES_PER_CALL: usize = 4;
 
 /// The in-process bus. Clones share the same log.
 #[derive(Clone, Default)]
@@ -64,21 +114,64 @@ struct Shared {
     state: Mutex<State>,
     /// Woken on every publish and every nak, so waiting fetches look again.
     changed: Notify,
+    config: MemoryBusConfig,
+    /// Whether an ack or publish is compacting the persistent bus (the others leave it to it).
+    #[cfg(feature = "sqlite")]
+    compacting: AtomicBool,
     /// Where a persistent bus writes through to (see the module docs).
     #[cfg(feature = "sqlite")]
     store: Option<SqliteStore>,
 }
 
+impl Shared {
+    /// Whether the bus writes through to a database.
+    fn persistent(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        return self.store.is_some();
+        #[cfg(not(feature = "sqlite"))]
+        false
+    }
+
+    /// Where the prefix of the log that may be dropped now ends (at most `at_most` events).
+    fn droppable_end(&self, state: &State, at_most: usize, now: Instant) -> usize {
+        let persistent = self.persistent();
+        state.log.droppable_end(Cut {
+            retention: self.config.retention,
+            lowest_floor: state.lowest_floor(persistent),
+            // Injected bytes not written yet must reach the database before they may go; and
+            // the rows within the dedupe window are what a restart reloads the window from.
+            limit: if persistent {
+                state.persisted_end()
+            } else {
+                usize::MAX
+            },
+            min_age: if persistent {
+                self.config.dedupe_window
+            } else {
+                Duration::ZERO
+            },
+            at_most,
+            now,
+        })
+    }
+
+    /// In-memory bus: drops up to `at_most` droppable events; returns how many went.
+    fn drop_settled(&self, state: &mut State, at_most: usize) -> usize {
+        let end = self.droppable_end(state, at_most, Instant::now());
+        state.log.drop_before(end)
+    }
+}
+
 #[derive(Default)]
 struct State {
-    log: Vec<Message>,
+    log: Log,
     /// Ids published within the dedupe window, and the same ids oldest first (for expiry).
     seen: HashSet<String>,
     seen_order: VecDeque<(Instant, String)>,
     consumers: HashMap<String, ConsumerState>,
     closed: bool,
-    /// Persistent bus: how many log entries (from the start) are in the database; the rest were
-    /// injected raw and go in with the next publish.
+    /// Persistent bus: the log offsets below this are in the database; the rest were injected
+    /// raw and go in with the next publish.
     #[cfg(feature = "sqlite")]
     persisted: usize,
     /// Persistent bus: (consumer, offset) acked in memory, not yet committed.
@@ -86,10 +179,10 @@ struct State {
 }
 
 impl State {
-    /// Forgets the ids published longer than the dedupe window ago.
-    fn expire_seen(&mut self, now: Instant) {
+    /// Forgets the ids published longer than `window` ago.
+    fn expire_seen(&mut self, now: Instant, window: Duration) {
         while let Some((at, _)) = self.seen_order.front() {
-            if now.duration_since(*at) < DEDUPE_WINDOW {
+            if now.duration_since(*at) < window {
                 break;
             }
             if let Some((_, id)) = self.seen_order.pop_front() {
@@ -106,11 +199,46 @@ impl State {
         self.seen_order.push_back((at, id.to_owned()));
         true
     }
-}
 
-struct Message {
-    event_type: String,
-    payload: Arc<[u8]>,
+    /// The lowest offset some known consumer has not settled; `None` with no consumer. On a
+    /// persistent bus, the floors compaction may store (see [`ConsumerState::storable_floor`]).
+    fn lowest_floor(&self, persistent: bool) -> Option<usize> {
+        self.consumers
+            .values()
+            .map(|consumer| {
+                if persistent {
+                    consumer.storable_floor()
+                } else {
+                    consumer.floor()
+                }
+            })
+            .min()
+    }
+
+    /// The end of the part of the log the database holds.
+    fn persisted_end(&self) -> usize {
+        #[cfg(feature = "sqlite")]
+        return self.persisted;
+        #[cfg(not(feature = "sqlite"))]
+        self.log.end()
+    }
+
+    /// Registers `spec`'s consumer when new (starting at the oldest retained event) and makes
+    /// this subscription its current one.
+    fn attach(&mut self, spec: &SubscriptionSpec, now: Instant) {
+        let base = self.log.base();
+        let consumer = self
+            .consumers
+            .entry(spec.consumer.clone())
+            .or_insert_with(|| ConsumerState::new(spec.clone(), base));
+        consumer.spec = spec.clone();
+        // A new subscription under an existing name takes over: whatever the previous one held
+        // unacked (it crashed or was dropped) is due again at once.
+        for unacked in consumer.unacked.values_mut() {
+            unacked.due = now;
+            unacked.generation += 1;
+        }
+    }
 }
 
 struct ConsumerState {
@@ -122,6 +250,10 @@ struct ConsumerState {
     /// Offsets at or past `cursor` acked in an earlier run of a persistent bus: skipped when the
     /// cursor reaches them. Always empty on an in-memory bus.
     settled: BTreeSet<usize>,
+    /// Persistent bus: the floor the database holds for this consumer.
+    stored_floor: usize,
+    /// Persistent bus: offsets given up at `max_deliver` that no stored floor has passed yet.
+    given_up: BTreeSet<usize>,
 }
 
 impl ConsumerState {
@@ -131,16 +263,27 @@ impl ConsumerState {
             cursor,
             unacked: BTreeMap::new(),
             settled: BTreeSet::new(),
+            stored_floor: cursor,
+            given_up: BTreeSet::new(),
         }
     }
 
     /// The lowest offset not settled yet: everything below was acked, filtered out or given up.
-    #[cfg(feature = "sqlite")]
     fn floor(&self) -> usize {
         self.unacked
             .keys()
             .next()
             .map_or(self.cursor, |&first| first.min(self.cursor))
+    }
+
+    /// The floor compaction may store without an ack: the floor, held below the deliveries
+    /// given up at `max_deliver`, which count as settled only once an ack's floor passes them.
+    fn storable_floor(&self) -> usize {
+        let floor = self
+            .given_up
+            .first()
+            .map_or(self.floor(), |&given_up| given_up.min(self.floor()));
+        floor.max(self.stored_floor)
     }
 }
 
@@ -153,44 +296,70 @@ struct Unacked {
 }
 
 impl MemoryBus {
-    /// An empty bus.
+    /// An empty bus with the default [`MemoryBusConfig`].
     pub fn new() -> MemoryBus {
         MemoryBus::default()
     }
 
+    /// An empty bus with `config`.
+    pub fn with_config(config: MemoryBusConfig) -> MemoryBus {
+        MemoryBus {
+            shared: Arc::new(Shared {
+                config,
+                ..Shared::default()
+            }),
+        }
+    }
+
     /// A bus whose log and consumers' progress live in `store`'s database too (see the module
-    /// docs): it starts from what an earlier run left there, creating the tables when missing.
-    /// Open one per database: a second bus appending to the same tables would pick offsets the
-    /// first already used, and its publishes fail unconfirmed.
+    /// docs), with the default [`MemoryBusConfig`]: it starts from what an earlier run left
+    /// there, creating the tables when missing. Open one per database: a second bus appending
+    /// to the same tables would pick offsets the first already used, and its publishes fail
+    /// unconfirmed.
     #[cfg(feature = "sqlite")]
     pub async fn persistent(store: &SqliteStore) -> Result<MemoryBus, BusError> {
+        MemoryBus::persistent_with_config(store, MemoryBusConfig::default()).await
+    }
+
+    /// [`MemoryBus::persistent`] with `config`.
+    #[cfg(feature = "sqlite")]
+    pub async fn persistent_with_config(
+        store: &SqliteStore,
+        config: MemoryBusConfig,
+    ) -> Result<MemoryBus, BusError> {
         let loaded = store
             .with_connection(persist::load)
             .await
-            .map_err(|error| setup(error.to_string()))?
-            .map_err(|error| setup(error.to_string()))?;
+            .map_err(|error| setup("the bus tables", error.to_string()))?
+            .map_err(|error| setup("the bus tables", error.to_string()))?;
         let now = Instant::now();
         let now_millis = crate::store::unix_millis(SystemTime::now());
-        let window = i64::try_from(DEDUPE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+        let window = i64::try_from(config.dedupe_window.as_millis()).unwrap_or(i64::MAX);
+        let end = loaded.base + loaded.log.len();
         let mut state = State {
-            persisted: loaded.log.len(),
+            log: Log::starting_at(loaded.base),
+            persisted: end,
             ..State::default()
         };
         for row in loaded.log {
             let age = now_millis.saturating_sub(row.published_at);
+            let elapsed = Duration::from_millis(u64::try_from(age).unwrap_or(0));
+            // An age reaching back before this clock's origin reads as "just now": the event
+            // is only kept a little longer.
+            let published = now.checked_sub(elapsed).unwrap_or(now);
             if let Some(id) = row.event_id.filter(|_| age < window) {
-                let age = Duration::from_millis(u64::try_from(age).unwrap_or(0));
-                state.remember(&id, now.checked_sub(age).unwrap_or(now));
+                state.remember(&id, published);
             }
             state.log.push(Message {
                 event_type: row.event_type,
                 payload: row.payload,
+                published,
             });
         }
         for (name, progress) in loaded.consumers {
             let mut consumer = ConsumerState::new(
                 SubscriptionSpec::new(&name),
-                progress.floor.min(state.log.len()),
+                progress.floor.clamp(loaded.base, end),
             );
             consumer.settled = progress.acked;
             state.consumers.insert(name, consumer);
@@ -199,6 +368,8 @@ impl MemoryBus {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 changed: Notify::new(),
+                config,
+                compacting: AtomicBool::new(false),
                 store: Some(store.clone()),
             }),
         })
@@ -210,14 +381,81 @@ impl MemoryBus {
         self.shared.changed.notify_waiters();
     }
 
-    /// How many events the log holds.
+    /// How many events the log holds (the retained ones: dropped events no longer count).
     pub fn len(&self) -> usize {
         self.lock().log.len()
     }
 
-    /// Whether nothing was published yet.
+    /// Whether the log holds no event (none published yet, or every one dropped).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The offsets of the events the log holds: from the oldest retained one (where a consumer
+    /// subscribing for the first time starts) to the one the next publish gets.
+    pub fn offsets(&self) -> Range<u64> {
+        let state = self.lock();
+        state.log.base() as u64..state.log.end() as u64
+    }
+
+    /// Drops every event the retention allows now (see the module docs), without waiting for
+    /// the amortised compaction of acks and publishes; returns how many went. A persistent bus
+    /// deletes them in batches, handing the connection over between them.
+    pub async fn compact(&self) -> Result<usize, BusError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(store) = &self.shared.store {
+            let mut dropped = 0;
+            loop {
+                let step = compact_step(&self.shared, store, 1).await?;
+                dropped += step;
+                if step < COMPACT_BATCH {
+                    return Ok(dropped);
+                }
+            }
+        }
+        let mut dropped = 0;
+        loop {
+            let step = self.shared.drop_settled(&mut self.lock(), DROP_AT_MOST);
+            dropped += step;
+            if step < DROP_AT_MOST {
+                return Ok(dropped);
+            }
+        }
+    }
+
+    /// Forgets the durable consumer `name` (its position, its unacked deliveries and, on a
+    /// persistent bus, its stored progress), so it no longer holds the log back: for a
+    /// consumer removed from the service for good. A subscription of it still open fails its
+    /// next fetch; subscribing under the name again starts at the oldest retained event.
+    /// Returns whether the consumer was known.
+    pub async fn delete_consumer(&self, name: &str) -> Result<bool, BusError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(store) = &self.shared.store {
+            let known = store
+                .with_connection(|connection| {
+                    let mut state = self.lock();
+                    if !state.consumers.contains_key(name) {
+                        return Ok(false);
+                    }
+                    persist::delete_consumer(connection, name)
+                        .map_err(|error| setup(&format!("consumer {name}"), error.to_string()))?;
+                    state.consumers.remove(name);
+                    state
+                        .pending_acks
+                        .retain(|(consumer, _)| &**consumer != name);
+                    Ok(true)
+                })
+                .await
+                .map_err(|error| unavailable(error.to_string()))??;
+            if known {
+                maybe_compact(&self.shared, store).await;
+            }
+            return Ok(known);
+        }
+        let mut state = self.lock();
+        let known = state.consumers.remove(name).is_some();
+        self.shared.drop_settled(&mut state, DROP_AT_MOST);
+        Ok(known)
     }
 
     /// Appends raw bytes as if a producer had published them, bypassing every check: how tests
@@ -227,6 +465,7 @@ impl MemoryBus {
         self.lock().log.push(Message {
             event_type: event_type.to_owned(),
             payload: payload.into(),
+            published: Instant::now(),
         });
         self.shared.changed.notify_waiters();
     }
@@ -266,41 +505,60 @@ impl Bus for MemoryBus {
             if state.closed {
                 return Err(BusError::Closed);
             }
-            state.expire_seen(now);
+            state.expire_seen(now, self.shared.config.dedupe_window);
             for envelope in envelopes {
                 if state.remember(&envelope.id, now) {
                     state.log.push(Message {
                         event_type: envelope.event_type.clone(),
                         payload: envelope.to_vec().into(),
+                        published: now,
                     });
                 }
             }
+            self.shared.drop_settled(&mut state, DROP_AT_MOST);
         }
         self.shared.changed.notify_waiters();
         Ok(())
     }
 
     async fn subscribe(&self, spec: &SubscriptionSpec) -> Result<Box<dyn Subscription>, BusError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(store) = &self.shared.store {
+            store
+                .with_connection(|connection| {
+                    let mut state = self.lock();
+                    if state.closed {
+                        return Err(BusError::Closed);
+                    }
+                    if !state.consumers.contains_key(&spec.consumer) {
+                        // Stored before it exists in memory, so no compaction passes its start.
+                        persist::register_consumer(connection, &spec.consumer, state.log.base())
+                            .map_err(|error| {
+                                setup(&format!("consumer {}", spec.consumer), error.to_string())
+                            })?;
+                    }
+                    state.attach(spec, Instant::now());
+                    Ok(())
+                })
+                .await
+                .map_err(|error| unavailable(error.to_string()))??;
+            return Ok(self.subscription(spec));
+        }
         let mut state = self.lock();
         if state.closed {
             return Err(BusError::Closed);
         }
-        let now = Instant::now();
-        let consumer = state
-            .consumers
-            .entry(spec.consumer.clone())
-            .or_insert_with(|| ConsumerState::new(spec.clone(), 0));
-        consumer.spec = spec.clone();
-        // A new subscription under an existing name takes over: whatever the previous one held
-        // unacked (it crashed or was dropped) is due again at once.
-        for unacked in consumer.unacked.values_mut() {
-            unacked.due = now;
-            unacked.generation += 1;
-        }
-        Ok(Box::new(MemorySubscription {
+        state.attach(spec, Instant::now());
+        Ok(self.subscription(spec))
+    }
+}
+
+impl MemoryBus {
+    fn subscription(&self, spec: &SubscriptionSpec) -> Box<dyn Subscription> {
+        Box::new(MemorySubscription {
             shared: self.shared.clone(),
             consumer: spec.consumer.as_str().into(),
-        }))
+        })
     }
 }
 
@@ -323,6 +581,12 @@ impl MemorySubscription {
         let max_deliver = consumer.spec.max_deliver.max(1);
         let mut exhausted = Vec::new();
         for (&offset, unacked) in consumer.unacked.iter_mut() {
+            if offset < log.base() {
+                // Never happens (compaction stays below every floor); dropping it is all
+                // that is left to do.
+                exhausted.push(offset);
+                continue;
+            }
             if unacked.due > now {
                 next_due = Some(next_due.map_or(unacked.due, |d| d.min(unacked.due)));
                 continue;
@@ -341,10 +605,15 @@ impl MemorySubscription {
             unacked.due = now + consumer.spec.ack_wait;
             deliveries.push(self.delivery(log, offset, unacked));
         }
+        let persistent = self.shared.persistent();
         for offset in exhausted {
             consumer.unacked.remove(&offset);
+            if persistent && offset >= log.base() {
+                consumer.given_up.insert(offset);
+            }
         }
-        while deliveries.len() < max && consumer.cursor < log.len() {
+        consumer.cursor = consumer.cursor.max(log.base());
+        while deliveries.len() < max && consumer.cursor < log.end() {
             let offset = consumer.cursor;
             consumer.cursor += 1;
             if consumer.settled.remove(&offset) || !consumer.spec.wants(&log[offset].event_type) {
@@ -358,14 +627,14 @@ impl MemorySubscription {
             deliveries.push(self.delivery(log, offset, &unacked));
             consumer.unacked.insert(offset, unacked);
         }
-        let pending = (log.len() - consumer.cursor) as u64;
+        let pending = (log.end() - consumer.cursor) as u64;
         for delivery in &mut deliveries {
             delivery.pending = Some(pending);
         }
         Ok((deliveries, next_due))
     }
 
-    fn delivery(&self, log: &[Message], offset: usize, unacked: &Unacked) -> Delivery {
+    fn delivery(&self, log: &Log, offset: usize, unacked: &Unacked) -> Delivery {
         Delivery {
             payload: log[offset].payload.to_vec(),
             attempt: unacked.attempts,
@@ -446,12 +715,15 @@ impl Acker for MemoryAcker {
             });
             if queued {
                 flush_acks(&self.shared, store).await?;
+                maybe_compact(&self.shared, store).await;
             }
             return Ok(());
         }
         self.settle(|consumer, _| {
             consumer.unacked.remove(&offset);
         });
+        self.shared
+            .drop_settled(&mut lock(&self.shared), DROP_AT_MOST);
         Ok(())
     }
 
@@ -486,7 +758,7 @@ impl MemoryBus {
                 if state.closed {
                     return Err(BusError::Closed);
                 }
-                state.expire_seen(now);
+                state.expire_seen(now, shared.config.dedupe_window);
                 let mut fresh = HashSet::new();
                 let new_rows = envelopes
                     .iter()
@@ -497,8 +769,9 @@ impl MemoryBus {
                         payload: envelope.to_vec().into(),
                         published_at,
                     });
-                let injected = state.log[state.persisted..]
-                    .iter()
+                let injected = state
+                    .log
+                    .from(state.persisted)
                     .map(|message| persist::LogRow {
                         event_id: None,
                         event_type: message.event_type.clone(),
@@ -516,7 +789,7 @@ impl MemoryBus {
                         reason: error.to_string(),
                     }
                 })?;
-                let already_in_memory = state.log.len() - state.persisted;
+                let already_in_memory = state.log.end() - state.persisted;
                 for row in rows.into_iter().skip(already_in_memory) {
                     if let Some(id) = &row.event_id {
                         state.remember(id, now);
@@ -524,15 +797,17 @@ impl MemoryBus {
                     state.log.push(Message {
                         event_type: row.event_type,
                         payload: row.payload,
+                        published: now,
                     });
                 }
-                state.persisted = state.log.len();
+                state.persisted = state.log.end();
                 Ok(true)
             })
             .await
             .map_err(|error| unavailable(error.to_string()))??;
         if appended {
             self.shared.changed.notify_waiters();
+            maybe_compact(&self.shared, store).await;
         }
         Ok(())
     }
@@ -572,6 +847,13 @@ async fn flush_acks(shared: &Shared, store: &SqliteStore) -> Result<(), BusError
                 reason: error.to_string(),
             })?;
             state.pending_acks.clear();
+            for (name, floor) in floors {
+                if let Some(consumer) = state.consumers.get_mut(&*name) {
+                    consumer.stored_floor = consumer.stored_floor.max(floor);
+                    // An ack's floor settles what was given up below it.
+                    consumer.given_up = consumer.given_up.split_off(&floor);
+                }
+            }
             Ok(())
         })
         .await
@@ -581,11 +863,87 @@ async fn flush_acks(shared: &Shared, store: &SqliteStore) -> Result<(), BusError
         })?
 }
 
+/// Compacts a persistent bus when it is worth a transaction (at least [`COMPACT_MIN`] events
+/// can go), a few batches at most; one caller at a time, the others go on with their work. A
+/// failure is logged, not returned: the ack or publish that got here has succeeded, and the
+/// next one tries again.
 #[cfg(feature = "sqlite")]
-fn setup(reason: String) -> BusError {
+async fn maybe_compact(shared: &Shared, store: &SqliteStore) {
+    let worth_it = {
+        let state = lock(shared);
+        let base = state.log.base();
+        shared.droppable_end(&state, COMPACT_MIN, Instant::now()) - base >= COMPACT_MIN
+    };
+    if !worth_it || shared.compacting.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    // Cleared however this ends, a cancelled ack included.
+    let _compacting = Compacting(&shared.compacting);
+    for _ in 0..BATCHES_PER_CALL {
+        match compact_step(shared, store, COMPACT_MIN).await {
+            Ok(dropped) if dropped == COMPACT_BATCH => {}
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(bus = NAME, %error, "compacting the bus log failed");
+                break;
+            }
+        }
+    }
+}
+
+/// Clears the compacting flag when dropped.
+#[cfg(feature = "sqlite")]
+struct Compacting<'a>(&'a AtomicBool);
+
+#[cfg(feature = "sqlite")]
+impl Drop for Compacting<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// One compaction transaction of a persistent bus, when at least `at_least` events can go:
+/// stores the floors it relies on, deletes up to [`COMPACT_BATCH`] rows from the base on and
+/// drops the same events from memory, holding the connection and then the state lock
+/// throughout so no publish, ack or subscribe sees a half-done step. Returns how many went.
+#[cfg(feature = "sqlite")]
+async fn compact_step(
+    shared: &Shared,
+    store: &SqliteStore,
+    at_least: usize,
+) -> Result<usize, BusError> {
+    store
+        .with_connection(|connection| {
+            let mut state = lock(shared);
+            let base = state.log.base();
+            let end = shared.droppable_end(&state, COMPACT_BATCH, Instant::now());
+            if end - base < at_least.max(1) {
+                return Ok(0);
+            }
+            let floors: Vec<(Arc<str>, usize)> = state
+                .consumers
+                .iter()
+                .filter(|(_, consumer)| consumer.storable_floor() > consumer.stored_floor)
+                .map(|(name, consumer)| (name.as_str().into(), consumer.storable_floor()))
+                .collect();
+            persist::compact(connection, &floors, base, end)
+                .map_err(|error| unavailable(format!("compacting the log: {error}")))?;
+            for (name, floor) in floors {
+                if let Some(consumer) = state.consumers.get_mut(&*name) {
+                    consumer.stored_floor = floor;
+                }
+            }
+            Ok(state.log.drop_before(end))
+        })
+        .await
+        .map_err(|error| unavailable(error.to_string()))?
+}
+
+#[cfg(feature = "sqlite")]
+fn setup(what: &str, reason: String) -> BusError {
     BusError::Setup {
         bus: NAME,
-        what: "the bus tables".into(),
+        what: what.to_owned(),
         reason,
     }
 }

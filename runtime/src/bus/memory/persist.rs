@@ -1,10 +1,16 @@
 //! The SQLite side of a persistent [`MemoryBus`](super::MemoryBus): the tables, loading them at
-//! start, and the two writes (appending to the log, recording acks).
+//! start, and the writes (appending to the log, registering a consumer, recording acks,
+//! compacting, forgetting a consumer).
 //!
 //! A consumer's progress is kept as a *floor* plus the acked offsets at or above it: every
 //! offset below the floor is settled for that consumer (acked, filtered out by its event types,
 //! or given up at `max_deliver`), so the acks table only holds the ragged edge left by
 //! out-of-order acks (lanes ack independently) and stays small however long the log grows.
+//!
+//! Compaction deletes the log rows below every consumer's floor in bounded offset ranges (the
+//! offset is the rowid, so a range is a short b-tree walk) and records the new base offset in
+//! `herald_bus_meta` in the same transaction: offsets are never reused or renumbered, and a
+//! restart reads only the rows from the base on.
 //!
 //! Every function here runs on a connection the caller has locked and wraps its writes in one
 //! `BEGIN IMMEDIATE` transaction, so a failure leaves the tables as they were.
@@ -14,8 +20,9 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-/// The bus's tables, created when missing. `bus_offset` is the log position, dense from 0;
-/// `published_at` (Unix milliseconds) lets the dedupe window survive a restart.
+/// The bus's tables, created when missing. `bus_offset` is the log position, dense from the
+/// base offset (`herald_bus_meta`'s `base_offset`, 0 when absent) on; `published_at` (Unix
+/// milliseconds) lets the dedupe window survive a restart.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS herald_bus_log (
     bus_offset   INTEGER PRIMARY KEY,
@@ -33,7 +40,14 @@ CREATE TABLE IF NOT EXISTS herald_bus_acks (
     bus_offset INTEGER NOT NULL,
     PRIMARY KEY (consumer, bus_offset)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS herald_bus_meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
+
+/// The `herald_bus_meta` key of the offset of the oldest retained log row.
+const BASE_OFFSET: &str = "base_offset";
 
 /// Why loading or writing the bus's tables failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +60,8 @@ pub(super) enum PersistError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// The stored log is not dense from offset 0 (edited by hand, or written by something else).
+    /// The stored log is not dense from its base offset (edited by hand, or written by
+    /// something else).
     #[error("herald_bus_log has offset {found} where {expected} was expected")]
     Gap {
         /// The offset the dense log needs next.
@@ -81,30 +96,45 @@ pub(super) struct Progress {
 
 /// Everything a persistent bus starts from.
 pub(super) struct Loaded {
-    /// The log, in offset order (offset = index).
+    /// The offset of the first row of `log` (the rows below were compacted away).
+    pub(super) base: usize,
+    /// The retained log, in offset order (offset = `base` + index).
     pub(super) log: Vec<LogRow>,
     pub(super) consumers: HashMap<String, Progress>,
 }
 
-/// Creates the tables when missing and reads them.
+/// Creates the tables when missing and reads the retained part of them.
 pub(super) fn load(connection: &Connection) -> Result<Loaded, PersistError> {
     let tx = rusqlite::Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
         .map_err(sqlite("begin"))?;
     tx.execute_batch(SCHEMA).map_err(sqlite("create tables"))?;
+    let base: i64 = tx
+        .query_row(
+            "SELECT value FROM herald_bus_meta WHERE key = ?1",
+            [BASE_OFFSET],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(sqlite("read the base offset"))?
+        .unwrap_or(0);
+    let base = usize::try_from(base).unwrap_or(0);
     let mut log = Vec::new();
     {
         let mut select = tx
             .prepare(
                 "SELECT bus_offset, event_id, event_type, payload, published_at
-                 FROM herald_bus_log ORDER BY bus_offset",
+                 FROM herald_bus_log WHERE bus_offset >= ?1 ORDER BY bus_offset",
             )
             .map_err(sqlite("read the log"))?;
-        let mut rows = select.query([]).map_err(sqlite("read the log"))?;
+        let mut rows = select
+            .query([base as i64])
+            .map_err(sqlite("read the log"))?;
         while let Some(row) = rows.next().map_err(sqlite("read the log"))? {
             let offset: i64 = row.get(0).map_err(sqlite("read the log"))?;
-            if usize::try_from(offset).ok() != Some(log.len()) {
+            let expected = base + log.len();
+            if usize::try_from(offset).ok() != Some(expected) {
                 return Err(PersistError::Gap {
-                    expected: log.len() as u64,
+                    expected: expected as u64,
                     found: offset,
                 });
             }
@@ -150,7 +180,11 @@ pub(super) fn load(connection: &Connection) -> Result<Loaded, PersistError> {
         // An ack below the floor is settled twice over; it only waits for the next cleanup.
         progress.acked = progress.acked.split_off(&progress.floor);
     }
-    Ok(Loaded { log, consumers })
+    Ok(Loaded {
+        base,
+        log,
+        consumers,
+    })
 }
 
 /// Appends `rows` at offsets `first..`, in one transaction.
@@ -193,18 +227,37 @@ pub(super) fn save_acks(
 ) -> Result<(), PersistError> {
     let tx = rusqlite::Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
         .map_err(sqlite("begin an ack"))?;
+    raise_floors(&tx, floors)?;
     {
-        let mut floor_of = tx
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO herald_bus_acks (consumer, bus_offset) VALUES (?1, ?2)",
+            )
+            .map_err(sqlite("record an ack"))?;
+        for (consumer, offset) in acks {
+            insert
+                .execute(params![&**consumer, *offset as i64])
+                .map_err(sqlite("record an ack"))?;
+        }
+    }
+    tx.commit().map_err(sqlite("commit acks"))
+}
+
+/// Moves each consumer's stored floor up to the one given (never down), deleting the acks the
+/// new floor covers. Runs inside the caller's transaction.
+fn raise_floors(connection: &Connection, floors: &[(Arc<str>, usize)]) -> Result<(), PersistError> {
+    {
+        let mut floor_of = connection
             .prepare_cached("SELECT acked_floor FROM herald_bus_consumers WHERE consumer = ?1")
             .map_err(sqlite("read a floor"))?;
-        let mut set_floor = tx
+        let mut set_floor = connection
             .prepare_cached(
                 "INSERT INTO herald_bus_consumers (consumer, acked_floor) VALUES (?1, ?2)
                  ON CONFLICT (consumer) DO UPDATE SET acked_floor = excluded.acked_floor
                  WHERE excluded.acked_floor > herald_bus_consumers.acked_floor",
             )
             .map_err(sqlite("move a floor"))?;
-        let mut below_floor = tx
+        let mut below_floor = connection
             .prepare_cached("DELETE FROM herald_bus_acks WHERE consumer = ?1 AND bus_offset < ?2")
             .map_err(sqlite("clean up acks"))?;
         for (consumer, floor) in floors {
@@ -222,16 +275,67 @@ pub(super) fn save_acks(
                 .execute(params![&**consumer, *floor as i64])
                 .map_err(sqlite("clean up acks"))?;
         }
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO herald_bus_acks (consumer, bus_offset) VALUES (?1, ?2)",
-            )
-            .map_err(sqlite("record an ack"))?;
-        for (consumer, offset) in acks {
-            insert
-                .execute(params![&**consumer, *offset as i64])
-                .map_err(sqlite("record an ack"))?;
-        }
     }
-    tx.commit().map_err(sqlite("commit acks"))
+    Ok(())
+}
+
+/// Records a consumer seen for the first time, with everything below `floor` settled for it
+/// (nothing it could still receive), so compaction keeps its events across restarts even
+/// before its first ack. A consumer already stored keeps its progress.
+pub(super) fn register_consumer(
+    connection: &Connection,
+    consumer: &str,
+    floor: usize,
+) -> Result<(), PersistError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO herald_bus_consumers (consumer, acked_floor) VALUES (?1, ?2)
+             ON CONFLICT (consumer) DO NOTHING",
+        )
+        .and_then(|mut insert| insert.execute(params![consumer, floor as i64]))
+        .map_err(sqlite("register a consumer"))?;
+    Ok(())
+}
+
+/// One compaction step, in one transaction: moves the given floors up, deletes the log rows at
+/// offsets `base..cutoff` (every consumer's floor is at `cutoff` or above) and records `cutoff`
+/// as the new base offset.
+pub(super) fn compact(
+    connection: &Connection,
+    floors: &[(Arc<str>, usize)],
+    base: usize,
+    cutoff: usize,
+) -> Result<(), PersistError> {
+    let tx = rusqlite::Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
+        .map_err(sqlite("begin a compaction"))?;
+    raise_floors(&tx, floors)?;
+    if cutoff > base {
+        tx.prepare_cached("DELETE FROM herald_bus_log WHERE bus_offset >= ?1 AND bus_offset < ?2")
+            .and_then(|mut delete| delete.execute(params![base as i64, cutoff as i64]))
+            .map_err(sqlite("drop settled events"))?;
+        tx.prepare_cached(
+            "INSERT INTO herald_bus_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .and_then(|mut set| set.execute(params![BASE_OFFSET, cutoff as i64]))
+        .map_err(sqlite("move the base offset"))?;
+    }
+    tx.commit().map_err(sqlite("commit a compaction"))
+}
+
+/// Forgets a consumer: its floor and its acks, in one transaction.
+pub(super) fn delete_consumer(connection: &Connection, consumer: &str) -> Result<(), PersistError> {
+    let tx = rusqlite::Transaction::new_unchecked(connection, TransactionBehavior::Immediate)
+        .map_err(sqlite("begin forgetting a consumer"))?;
+    tx.execute(
+        "DELETE FROM herald_bus_acks WHERE consumer = ?1",
+        [consumer],
+    )
+    .map_err(sqlite("forget a consumer's acks"))?;
+    tx.execute(
+        "DELETE FROM herald_bus_consumers WHERE consumer = ?1",
+        [consumer],
+    )
+    .map_err(sqlite("forget a consumer"))?;
+    tx.commit().map_err(sqlite("commit forgetting a consumer"))
 }
