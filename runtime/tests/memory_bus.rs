@@ -213,10 +213,12 @@ async fn a_closed_bus_refuses_work() {
 
 /// A bus that drops settled events as soon as every consumer settled them.
 fn compacting_bus() -> MemoryBus {
-    let mut config = MemoryBusConfig::default();
-    config.retention = Retention::DropSettled {
-        min_age: Duration::ZERO,
-        keep_last: 0,
+    let config = MemoryBusConfig {
+        retention: Retention::DropSettled {
+            min_age: Duration::ZERO,
+            keep_last: 0,
+        },
+        ..MemoryBusConfig::default()
     };
     MemoryBus::with_config(config)
 }
@@ -250,7 +252,11 @@ async fn the_log_shrinks_once_every_consumer_acked() {
     assert_eq!(bus.len(), 10, "b has not settled anything yet");
     ack_all(b.fetch(100, WAIT).await.unwrap()).await;
     assert_eq!(bus.len(), 0, "dropped by the acks themselves");
-    assert_eq!(bus.offsets(), 10..10, "the base moved up, nothing renumbered");
+    assert_eq!(
+        bus.offsets(),
+        10..10,
+        "the base moved up, nothing renumbered"
+    );
     bus.publish(&ping("k", 10)).await.unwrap();
     assert_eq!(bus.offsets(), 10..11);
     assert_eq!(ns(&a.fetch(100, WAIT).await.unwrap()), vec![10]);
@@ -273,7 +279,11 @@ async fn a_slow_consumer_keeps_what_it_has_not_acked() {
             delivery.acker.ack().await.unwrap();
         }
     }
-    assert_eq!(bus.compact().await.unwrap(), 0, "the acks dropped 0..3 already");
+    assert_eq!(
+        bus.compact().await.unwrap(),
+        0,
+        "the acks dropped 0..3 already"
+    );
     assert_eq!(bus.offsets(), 3..10);
     // The unacked ones come back after ack_wait, intact.
     let again = slow.fetch(100, Duration::from_millis(400)).await.unwrap();
@@ -314,10 +324,12 @@ async fn a_bus_without_consumers_keeps_everything_for_the_first_one() {
 
 #[tokio::test]
 async fn settled_events_stay_for_min_age_and_the_last_keep_last() {
-    let mut config = MemoryBusConfig::default();
-    config.retention = Retention::DropSettled {
-        min_age: Duration::from_millis(300),
-        keep_last: 3,
+    let config = MemoryBusConfig {
+        retention: Retention::DropSettled {
+            min_age: Duration::from_millis(300),
+            keep_last: 3,
+        },
+        ..MemoryBusConfig::default()
     };
     let bus = MemoryBus::with_config(config);
     let mut sub = bus.subscribe(&spec("c")).await.unwrap();
@@ -333,8 +345,10 @@ async fn settled_events_stay_for_min_age_and_the_last_keep_last() {
 
 #[tokio::test]
 async fn keep_all_never_drops() {
-    let mut config = MemoryBusConfig::default();
-    config.retention = Retention::KeepAll;
+    let config = MemoryBusConfig {
+        retention: Retention::KeepAll,
+        ..MemoryBusConfig::default()
+    };
     let bus = MemoryBus::with_config(config);
     let mut sub = bus.subscribe(&spec("c")).await.unwrap();
     bus.publish_all(&(0..10).map(|n| ping("k", n)).collect::<Vec<_>>())
@@ -371,7 +385,11 @@ async fn dedupe_outlives_the_dropped_event() {
     ack_all(sub.fetch(100, WAIT).await.unwrap()).await;
     assert!(bus.is_empty(), "dropped");
     bus.publish(&envelope).await.unwrap();
-    assert_eq!(bus.offsets(), 1..1, "still refused within the dedupe window");
+    assert_eq!(
+        bus.offsets(),
+        1..1,
+        "still refused within the dedupe window"
+    );
     assert!(sub.fetch(100, WAIT).await.unwrap().is_empty());
 }
 
