@@ -26,9 +26,9 @@
 //!   consumer's floor past it; until then a restart delivers it again with fresh attempts;
 //! - bytes put in with [`MemoryBus::inject_raw`] are written with the next publish.
 //!
-//! The bus shares the store's single connection, so publishing straight to a persistent bus from
-//! inside an open transaction of the same store waits forever: publish through the outbox
-//! ([`Producer::publish_in`](crate::Producer::publish_in)) instead.
+//! The bus shares the store's single connection, so publishing straight to a persistent bus (or
+//! subscribing to it) from inside an open transaction of the same store waits forever: publish
+//! through the outbox ([`Producer::publish_in`](crate::Producer::publish_in)) instead.
 //!
 //! # Retention
 //!

@@ -36,10 +36,12 @@ pub enum Retention {
     KeepAll,
     /// An event is dropped once it is *settled* for every durable consumer the bus knows (each
     /// consumer's floor has passed it: it was acked, filtered out by the consumer's event
-    /// types, or given up at `max_deliver`), it is at least `min_age` old and at least
-    /// `keep_last` newer events follow it. Like JetStream's interest retention with a grace
-    /// period: an event nobody has settled is never dropped, and a bus with no consumer yet
-    /// keeps everything for the first one.
+    /// types, or given up at `max_deliver` — on a persistent bus, once a later ack's floor
+    /// passed it, as that is when it stops coming back after a restart), it is at least
+    /// `min_age` old and at least `keep_last` newer events follow it. Like JetStream's
+    /// interest retention with a grace period: an event some known consumer has not settled is
+    /// never dropped, and a bus with no consumer yet keeps everything for the first one. A
+    /// persistent bus also keeps every row younger than the dedupe window.
     DropSettled {
         /// Settled events younger than this stay. It is the grace period of a consumer that
         /// subscribes for the first time while others are already consuming: it still gets
