@@ -6,7 +6,6 @@
 //! would: it gives up (and the caller falls back to that pass) at anything outside strict
 //! JSON — comments, trailing commas, single quotes, a second value — rather than guess.
 
-
 use rustc_hash::FxHashSet;
 
 use super::pointer_index::{PointerIndex, first_line_end};
