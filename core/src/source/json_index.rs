@@ -1,10 +1,12 @@
 //! The pointer index of a strict JSON text, in one pass over its bytes.
 //!
 //! Most payload schemas on the `herald diff` path are JSON files, and the YAML event parser
-//! costs several times the comparison itself on them. JSON is YAML 1.2, so this scanner must
-//! produce exactly the spans [`PointerIndex::build`](super::PointerIndex::build)'s YAML pass
-//! would: it gives up (and the caller falls back to that pass) at anything outside strict
-//! JSON — comments, trailing commas, single quotes, a second value — rather than guess.
+//! costs several times the comparison itself on them. JSON is YAML 1.2, so this scanner gives
+//! the spans [`PointerIndex::build`](super::PointerIndex::build)'s YAML pass would, with one
+//! deliberate difference: a scalar's span ends where its token does (saphyr's includes the
+//! blanks before a following `}` or `]`). It gives up (and the caller falls back to that pass) at
+//! anything outside strict JSON — comments, trailing commas, single quotes, a second value —
+//! rather than guess.
 
 use rustc_hash::FxHashSet;
 

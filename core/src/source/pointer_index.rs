@@ -265,7 +265,8 @@ mod tests {
         assert_eq!(slice(text, index.value_span("/name")), "ünïcode");
     }
 
-    /// The JSON scanner and the YAML pass agree span for span on every strict JSON text.
+    /// The JSON scanner and the YAML pass agree span for span on strict JSON texts without
+    /// blanks before a closing bracket (saphyr counts those into the scalar before them).
     fn assert_same_index(text: &str) {
         let scanned = super::super::json_index::build(text).expect("strict JSON");
         assert_eq!(
