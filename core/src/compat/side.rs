@@ -1,7 +1,7 @@
 //! One side of a comparison (the producer's schema or the consumer's): its documents, the
 //! draft of each, and caches of compiled validators and patterns for its nodes.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -26,6 +26,9 @@ pub struct Side<'a> {
     root_draft: Draft,
     retriever: CatalogRetriever,
     validators: RefCell<HashMap<NodeRef, Option<Arc<Validator>>>>,
+    /// The side's documents crawled once for `$ref` resolution: a node's validator extends it
+    /// instead of retrieving and crawling every document again (most of a compile's cost).
+    registry: OnceCell<Option<jsonschema::Registry<'static>>>,
     patterns: RefCell<HashMap<String, Option<Rc<Pattern>>>>,
     regexes: RefCell<HashMap<String, Option<Rc<regex::Regex>>>>,
     /// Samples already built, by (nodes, types, full variant): every witness of a comparison
@@ -56,6 +59,7 @@ impl<'a> Side<'a> {
             root_draft,
             retriever,
             validators: RefCell::new(HashMap::new()),
+            registry: OnceCell::new(),
             patterns: RefCell::new(HashMap::new()),
             regexes: RefCell::new(HashMap::new()),
             samples: RefCell::new(HashMap::new()),
@@ -105,17 +109,40 @@ impl<'a> Side<'a> {
             self.store.base_uri(&node.doc),
             encode_fragment(&node.pointer)
         );
-        let compiled = jsonschema::options()
+        let options = jsonschema::options()
             .with_draft(self.draft(node).to_jsonschema())
             .with_retriever(self.retriever.clone())
-            .should_validate_formats(false)
-            .build(&json!({ "$ref": uri }))
-            .ok()
-            .map(Arc::new);
+            .should_validate_formats(false);
+        let options = match self.registry() {
+            Some(registry) => options.with_registry(registry),
+            None => options,
+        };
+        let compiled = options.build(&json!({ "$ref": uri })).ok().map(Arc::new);
         self.validators
             .borrow_mut()
             .insert(node.clone(), compiled.clone());
         compiled
+    }
+
+    /// The root document and everything it reaches, crawled once (None when that fails; each
+    /// validator then retrieves for itself, as before).
+    fn registry(&self) -> Option<&jsonschema::Registry<'static>> {
+        self.registry
+            .get_or_init(|| {
+                let doc = self.store.doc(&self.root.doc)?;
+                let draft = self.root_draft.to_jsonschema();
+                jsonschema::Registry::new()
+                    .retriever(self.retriever.clone())
+                    .draft(draft)
+                    .add(
+                        self.store.base_uri(&self.root.doc),
+                        draft.create_resource(doc.value.clone()),
+                    )
+                    .ok()?
+                    .prepare()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Whether `instance` is valid under `node`; `None` when the node does not compile.
