@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use herald_core::catalog::Catalog;
-use herald_core::diagnostics::{Diagnostics, TextOptions, render_text};
 use herald_core::names::{field_name, type_name};
 use herald_core::schema::compile::CatalogRetriever;
 use herald_core::schema::refs::NodeRef;
+use indexmap::IndexMap;
 use serde_json::{Value, json};
 
-use crate::convert::{Converter, SHARED_MODULE, Unsupported};
+use crate::convert::{SHARED_MODULE, Unsupported};
 use crate::definitions::definition_context;
 use crate::error::GenerateError;
 use crate::events::{EventInput, event_context};
@@ -19,6 +19,7 @@ use crate::hash::catalog_hash;
 use crate::ir::{Definition, TypeRef, render_imports};
 use crate::output::{GENERATED_MARKER, RenderedModule};
 use crate::paths::Types;
+use crate::prepare::{Prepared, prepare};
 use crate::render::Renderer;
 use crate::replicas::{ReplicaInput, apply_fn_name, replica_context};
 use crate::services::{ServiceEvent, consumer_context, producer_context};
@@ -43,83 +44,22 @@ pub struct Generated {
     pub inputs: Vec<PathBuf>,
 }
 
-/// Diagnostics `herald generate` resolves itself: property names that collide as Rust
-/// identifiers get distinct ones, keywords get renamed.
-const RESOLVED_BY_CODEGEN: &[&str] = &["names::collision", "names::keyword"];
-
 /// Generates the code for the catalog at `root`.
 pub fn generate(root: &Path, options: &Options) -> Result<Generated, GenerateError> {
-    let validation = herald_core::validate_catalog(root)?;
-    let catalog = validation.catalog;
-    let blocking: Vec<_> = validation
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.severity == herald_core::diagnostics::Severity::Error
-                && !RESOLVED_BY_CODEGEN.contains(&d.code)
-        })
-        .cloned()
-        .collect();
-    if !blocking.is_empty() {
-        let mut shown = Diagnostics::default();
-        for diagnostic in blocking {
-            shown.push(diagnostic);
-        }
-        return Err(GenerateError::Invalid(render_text(
-            &catalog.sources,
-            &shown,
-            TextOptions::default(),
-        )));
-    }
+    let Prepared {
+        catalog,
+        event_names,
+        definitions,
+    } = prepare(root, options)?;
     let Some((_, manifest)) = &catalog.manifest else {
         return Err(GenerateError::Invalid(
             "herald.yaml could not be read".into(),
         ));
     };
     let services: Vec<&String> = match &options.service {
-        Some(name) => {
-            if !manifest.services.contains_key(name) {
-                let known: Vec<&str> = manifest.services.keys().map(String::as_str).collect();
-                return Err(GenerateError::UnknownService(
-                    name.clone(),
-                    known.join(", "),
-                ));
-            }
-            vec![name]
-        }
+        Some(name) => vec![name],
         None => manifest.services.keys().collect(),
     };
-    let event_names: BTreeSet<String> = match &options.service {
-        Some(name) => {
-            let service = &manifest.services[name];
-            service
-                .produces
-                .iter()
-                .chain(&service.consumes)
-                .cloned()
-                .collect()
-        }
-        None => catalog.events.keys().cloned().collect(),
-    };
-
-    let mut roots = Vec::new();
-    for name in &event_names {
-        for version in catalog.events.get(name).into_iter().flatten() {
-            roots.push((
-                version.catalog_path.clone(),
-                version_struct(name, version.raw.version),
-            ));
-        }
-    }
-    let mut converter = Converter::new(&catalog.schemas, &roots);
-    for name in &event_names {
-        for version in catalog.events.get(name).into_iter().flatten() {
-            converter
-                .convert_root(&version.catalog_path, &version.raw.description)
-                .map_err(|problem| unsupported(&catalog, problem))?;
-        }
-    }
-    let definitions = converter.finish();
     let types = Types::new(&definitions);
     let renderer = Renderer::new(options.templates.as_deref())?;
     let retriever = CatalogRetriever::new(&catalog.schemas);
@@ -170,40 +110,17 @@ pub fn generate(root: &Path, options: &Options) -> Result<Generated, GenerateErr
         )?;
     }
     render("events.rs.hbs", vec!["events".into()], json!({}))?;
-    // The upcast proofs are independent per event: prove them on every core.
+    // Each event's upcast proofs and template context depend on that event alone: build them
+    // on every core, then queue them in catalog order (the first error in that order wins,
+    // as when they were built one after another).
     let event_list: Vec<&String> = event_names.iter().collect();
-    let proofs = crate::parallel::map(&event_list, |name| {
-        catalog
-            .events
-            .get(*name)
-            .map(|versions| crate::upcast::compatible_steps(&catalog, &retriever, versions))
+    let event_jobs = crate::parallel::map(&event_list, |name| {
+        event_job(&catalog, &retriever, &definitions, &types, name)
     });
-    for (name, compatible) in event_names.iter().zip(proofs) {
-        let (Some(versions), Some(compatible)) = (catalog.events.get(name), compatible) else {
-            continue;
-        };
-        let module = event_module(name);
-        let input = EventInput {
-            name,
-            versions,
-            module: module.clone(),
-            structs: versions
-                .iter()
-                .map(|version| version_struct(name, version.raw.version))
-                .collect(),
-            compatible,
-            locations: versions
-                .iter()
-                .map(|version| location(&catalog, version.file, "/key"))
-                .collect(),
-            schemas: versions
-                .iter()
-                .map(|version| crate::schemas::version_schema(&catalog, version))
-                .collect(),
-        };
-        let own = definitions.get(&module).map(Vec::as_slice).unwrap_or(&[]);
-        let context = event_context(&input, own, &types)?;
-        render("event.rs.hbs", module, context)?;
+    for job in event_jobs {
+        if let Some(job) = job? {
+            render(job.template, job.path, job.context)?;
+        }
     }
 
     render("services.rs.hbs", vec!["services".into()], json!({}))?;
@@ -296,7 +213,20 @@ pub fn generate(root: &Path, options: &Options) -> Result<Generated, GenerateErr
         }
     }
 
-    let rendered = crate::parallel::map(&jobs, |job| {
+    finish(&catalog, &renderer, &jobs)
+}
+
+/// Renders, parses and prints every job on every core, and adds the header and the inputs.
+pub(crate) fn finish(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    jobs: &[RenderJob],
+) -> Result<Generated, GenerateError> {
+    let catalog_name = catalog
+        .manifest
+        .as_ref()
+        .map_or("", |(_, manifest)| manifest.catalog.as_str());
+    let rendered = crate::parallel::map(jobs, |job| {
         renderer
             .render(job.template, &job.context, &job.path.join("::"))
             .map(|body| RenderedModule {
@@ -308,7 +238,7 @@ pub fn generate(root: &Path, options: &Options) -> Result<Generated, GenerateErr
 
     let header = format!(
         "{GENERATED_MARKER} from the catalog `{}` (catalog hash {}).\n// Do not edit: change the catalog and run `herald generate` again.",
-        manifest.catalog,
+        catalog_name,
         catalog_hash(&catalog.sources)
     );
     let mut inputs: Vec<PathBuf> = catalog
@@ -324,14 +254,55 @@ pub fn generate(root: &Path, options: &Options) -> Result<Generated, GenerateErr
     })
 }
 
-/// A module to render: its template, where it goes, and the template's context.
-struct RenderJob {
-    template: &'static str,
-    path: Vec<String>,
-    context: Value,
+/// The render job of one event's module: its upcast steps proven, its context built. `None`
+/// for a name the catalog has no versions of.
+fn event_job(
+    catalog: &Catalog,
+    retriever: &CatalogRetriever,
+    definitions: &IndexMap<Vec<String>, Vec<Definition>>,
+    types: &Types<'_>,
+    name: &str,
+) -> Result<Option<RenderJob>, GenerateError> {
+    let Some(versions) = catalog.events.get(name) else {
+        return Ok(None);
+    };
+    let compatible = crate::upcast::compatible_steps(catalog, retriever, versions);
+    let module = event_module(name);
+    let input = EventInput {
+        name,
+        versions,
+        module: module.clone(),
+        structs: versions
+            .iter()
+            .map(|version| version_struct(name, version.raw.version))
+            .collect(),
+        compatible,
+        locations: versions
+            .iter()
+            .map(|version| location(catalog, version.file, "/key"))
+            .collect(),
+        schemas: versions
+            .iter()
+            .map(|version| crate::schemas::version_schema(catalog, version))
+            .collect(),
+    };
+    let own = definitions.get(&module).map(Vec::as_slice).unwrap_or(&[]);
+    let context = event_context(&input, own, types)?;
+    Ok(Some(RenderJob {
+        template: "event.rs.hbs",
+        path: module,
+        context,
+    }))
 }
 
-fn definitions_context(definitions: &[Definition], module: &[String]) -> Value {
+/// A module to render: its template, where it goes, and the template's context.
+pub(crate) struct RenderJob {
+    pub(crate) template: &'static str,
+    pub(crate) path: Vec<String>,
+    pub(crate) context: Value,
+}
+
+pub(crate) fn definitions_context(definitions: &[Definition], module: &[String]) -> Value {
     let mut imports = BTreeSet::new();
     let rendered: Vec<Value> = definitions
         .iter()
@@ -340,14 +311,14 @@ fn definitions_context(definitions: &[Definition], module: &[String]) -> Value {
     json!({"definitions": rendered, "imports": render_imports(module, &imports)})
 }
 
-fn version_struct(event: &str, version: u32) -> TypeRef {
+pub(crate) fn version_struct(event: &str, version: u32) -> TypeRef {
     TypeRef {
         module: event_module(event),
         name: format!("{}V{version}", type_name(event)),
     }
 }
 
-fn event_module(event: &str) -> Vec<String> {
+pub(crate) fn event_module(event: &str) -> Vec<String> {
     vec!["events".into(), field_name(event)]
 }
 
@@ -359,13 +330,17 @@ fn replica_module(service_module: &[String], table: &str) -> Vec<String> {
     .concat()
 }
 
-fn location(catalog: &Catalog, file: herald_core::source::FileId, pointer: &str) -> String {
+pub(crate) fn location(
+    catalog: &Catalog,
+    file: herald_core::source::FileId,
+    pointer: &str,
+) -> String {
     let source = catalog.sources.get(file);
     let (line, column) = source.line_column(source.span_of_value(pointer).start);
     format!("{}:{line}:{column}", source.display)
 }
 
-fn unsupported(catalog: &Catalog, problem: Unsupported) -> GenerateError {
+pub(crate) fn unsupported(catalog: &Catalog, problem: Unsupported) -> GenerateError {
     let NodeRef { doc, pointer } = &problem.node;
     let location = match catalog.schemas.doc(doc) {
         Some(schema_doc) => location(

@@ -35,13 +35,16 @@ pub mod ir;
 pub mod output;
 mod parallel;
 mod paths;
+mod prepare;
 mod render;
 mod replicas;
 mod schemas;
 mod services;
 mod sql;
+mod types_only;
 mod upcast;
 
 pub use error::GenerateError;
 pub use generate::{Generated, Options, generate};
 pub use render::TEMPLATES;
+pub use types_only::generate_types;

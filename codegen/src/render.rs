@@ -45,6 +45,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "replica.rs.hbs",
         include_str!("../../templates/replica.rs.hbs"),
     ),
+    ("types.rs.hbs", include_str!("../../templates/types.rs.hbs")),
     (
         "partials/definition.hbs",
         include_str!("../../templates/partials/definition.hbs"),
