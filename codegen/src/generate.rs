@@ -20,7 +20,7 @@ use crate::ir::{Definition, TypeRef, render_imports};
 use crate::output::{GENERATED_MARKER, RenderedModule};
 use crate::paths::Types;
 use crate::prepare::{Prepared, prepare};
-use crate::render::Renderer;
+use crate::render::{Renderer, format_module};
 use crate::replicas::{ReplicaInput, apply_fn_name, replica_context};
 use crate::services::{ServiceEvent, consumer_context, producer_context};
 
@@ -226,15 +226,35 @@ pub(crate) fn finish(
         .manifest
         .as_ref()
         .map_or("", |(_, manifest)| manifest.catalog.as_str());
-    let rendered = crate::parallel::map(jobs, |job| {
-        renderer
-            .render(job.template, &job.context, &job.path.join("::"))
-            .map(|body| RenderedModule {
+    // Handlebars first, on every core; then parsing and printing (most of the time), largest
+    // text first, so a big module (a service producing every event) does not start last while
+    // the other cores run out of work. Results stay in job order: the first job that fails,
+    // at either step, is the error reported.
+    let mut results =
+        crate::parallel::map(jobs, |job| renderer.render_text(job.template, &job.context));
+    let mut pending: Vec<(usize, &str)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(at, text)| Some((at, text.as_ref().ok()?.as_str())))
+        .collect();
+    pending.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    let formatted = crate::parallel::map(&pending, |(at, text)| {
+        format_module(text, jobs[*at].template, &jobs[*at].path.join("::"))
+    });
+    let positions: Vec<usize> = pending.into_iter().map(|(at, _)| at).collect();
+    for (at, body) in positions.into_iter().zip(formatted) {
+        results[at] = body;
+    }
+    let modules = jobs
+        .iter()
+        .zip(results)
+        .map(|(job, body)| {
+            body.map(|body| RenderedModule {
                 path: job.path.clone(),
                 body,
             })
-    });
-    let modules = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
     let header = format!(
         "{GENERATED_MARKER} from the catalog `{}` (catalog hash {}).\n// Do not edit: change the catalog and run `herald generate` again.",

@@ -89,24 +89,23 @@ impl Renderer {
         Ok(Renderer { registry })
     }
 
-    /// Renders template `name` (e.g. `event.rs.hbs`) with `context` and returns the module
-    /// printed by `prettyplease`; when the text is not a Rust file, the error names the
-    /// template and the module. Each module is parsed once.
-    pub fn render(
-        &self,
-        name: &str,
-        context: &Value,
-        module: &str,
-    ) -> Result<String, GenerateError> {
-        let text = self
-            .registry
+    /// Renders template `name` (e.g. `event.rs.hbs`) with `context`: the module's text, not
+    /// yet parsed (see [`format_module`]).
+    pub fn render_text(&self, name: &str, context: &Value) -> Result<String, GenerateError> {
+        self.registry
             .render(&template_key(name), context)
             .map_err(|error| GenerateError::Template {
                 template: name.to_string(),
                 message: error.to_string(),
-            })?;
-        format_parsed(&text, name, module)
+            })
     }
+}
+
+/// Parses the text template `template` rendered for `module` and returns it printed by
+/// `prettyplease`; when the text is not a Rust file, the error names the template and the
+/// module. Each module is parsed once.
+pub fn format_module(text: &str, template: &str, module: &str) -> Result<String, GenerateError> {
+    format_parsed(text, template, module)
 }
 
 /// Parses `text` and prints it. The parser keeps every text it saw on this thread to answer
