@@ -25,8 +25,9 @@ pub struct EventInput<'a> {
     pub structs: Vec<TypeRef>,
     /// For each step vN → vN+1, whether herald generates it.
     pub compatible: Vec<bool>,
-    /// Where each version file is, for errors (`file:line:column`).
-    pub locations: Vec<String>,
+    /// Where the key of the version at an index is (`file:line:column`), for errors: only
+    /// computed when one is reported, as finding it means indexing the version file's YAML.
+    pub key_location: &'a dyn Fn(usize) -> String,
     /// Each version's embedded JSON Schema ([`crate::schemas::version_schema`]).
     pub schemas: Vec<Value>,
 }
@@ -44,17 +45,17 @@ pub fn event_context(
         .collect();
     let enum_name = herald_core::names::type_name(input.name);
     let mut versions = Vec::new();
-    for (((version, reference), location), schema) in input
+    for (at, ((version, reference), schema)) in input
         .versions
         .iter()
         .zip(&input.structs)
-        .zip(&input.locations)
         .zip(&input.schemas)
+        .enumerate()
     {
         let key_expression =
             key_expression(types, reference, &version.raw.key).ok_or_else(|| {
                 GenerateError::Unsupported {
-                    location: location.clone(),
+                    location: (input.key_location)(at),
                     reason: format!(
                         "the key `{}` must reach a property through required properties only",
                         version.raw.key

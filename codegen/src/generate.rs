@@ -297,10 +297,7 @@ fn event_job(
             .map(|version| version_struct(name, version.raw.version))
             .collect(),
         compatible,
-        locations: versions
-            .iter()
-            .map(|version| location(catalog, version.file, "/key"))
-            .collect(),
+        key_location: &|at| location(catalog, versions[at].file, "/key"),
         schemas: versions
             .iter()
             .map(|version| crate::schemas::version_schema(catalog, version))
