@@ -109,3 +109,81 @@ impl Drop for LaneReceiver {
 fn credits_of(events: &[Incoming], capacity: usize) -> usize {
     events.len().min(capacity)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::bus::{Acker, BusError, Delivery};
+
+    struct Unsettled;
+
+    #[async_trait]
+    impl Acker for Unsettled {
+        async fn ack(self: Box<Self>) -> Result<(), BusError> {
+            Ok(())
+        }
+        async fn nak(self: Box<Self>, _delay: Duration) -> Result<(), BusError> {
+            Ok(())
+        }
+    }
+
+    fn events(count: usize) -> Vec<Incoming> {
+        (0..count)
+            .map(|n| Incoming {
+                delivery: Delivery {
+                    payload: vec![u8::try_from(n).unwrap_or(u8::MAX)],
+                    attempt: 1,
+                    pending: None,
+                    acker: Box::new(Unsettled),
+                },
+                envelope: Err("not parsed".to_owned()),
+            })
+            .collect()
+    }
+
+    fn delivered(message: Option<LaneMessage>) -> Vec<u8> {
+        match message {
+            Some(LaneMessage::Deliver(events)) => events
+                .into_iter()
+                .map(|incoming| incoming.delivery.payload[0])
+                .collect(),
+            _ => panic!("expected delivered events"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_bound_counts_events_not_chunks() {
+        let (sender, mut receiver) = channel(4);
+        sender.deliver(events(3)).await.unwrap();
+        // One credit left: a chunk of two waits until the lane takes the first chunk.
+        let blocked = tokio::time::timeout(Duration::from_millis(50), sender.deliver(events(2)));
+        assert!(blocked.await.is_err(), "a full lane holds the sender back");
+        assert_eq!(delivered(receiver.try_recv()), [0, 1, 2]);
+        sender.deliver(events(2)).await.unwrap();
+        sender.deliver(events(2)).await.unwrap();
+        assert_eq!(delivered(receiver.recv().await), [0, 1]);
+        assert_eq!(delivered(receiver.recv().await), [0, 1]);
+    }
+
+    #[tokio::test]
+    async fn a_chunk_larger_than_the_bound_waits_for_an_empty_lane() {
+        let (sender, mut receiver) = channel(2);
+        sender.deliver(events(5)).await.unwrap();
+        assert_eq!(delivered(receiver.recv().await), [0, 1, 2, 3, 4]);
+        sender.deliver(events(1)).await.unwrap();
+        assert_eq!(delivered(receiver.recv().await), [0]);
+    }
+
+    #[tokio::test]
+    async fn a_gone_lane_fails_the_sender_instead_of_blocking_it() {
+        let (sender, receiver) = channel(1);
+        sender.deliver(events(1)).await.unwrap();
+        drop(receiver);
+        let sent = tokio::time::timeout(Duration::from_secs(5), sender.deliver(events(1))).await;
+        assert!(matches!(sent, Ok(Err(LaneGone))));
+    }
+}
