@@ -15,6 +15,10 @@
 //! name, stock, last update and event count), so a run cannot pass without applying each
 //! event exactly once.
 //!
+//! Next to events/s each side's CPU time per event is reported (the machine is shared; CPU time
+//! stretches less than the wall clock when the process is preempted), then on SQLite the same
+//! handlers driven without the bus and the lanes ("handler alone") and their `validate` alone.
+//!
 //! `cargo bench -p herald-webshop-demo --bench generated_apply` (HERALD_BENCH_EVENTS, default
 //! 100,000 over 1,000 products; HERALD_BENCH_ROUNDS, default 3, best round of each side;
 //! HERALD_BENCH_LANES overrides the lane count; HERALD_BENCH_VERBOSE prints every run;
