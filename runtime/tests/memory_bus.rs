@@ -2,42 +2,14 @@
 //! redelivery of unacked events with growing attempts, a redelivery cap, publish dedupe; and its
 //! retention: settled events are dropped, unsettled ones never, offsets stay.
 
+mod common;
+
 use std::time::Duration;
 
 use herald_runtime::bus::memory::{MemoryBus, MemoryBusConfig, Retention};
-use herald_runtime::{Bus, Envelope, Event, SubscriptionSpec};
-use serde::{Deserialize, Serialize};
+use herald_runtime::{Bus, Envelope, SubscriptionSpec};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Ping {
-    key: String,
-    n: u32,
-}
-
-impl Event for Ping {
-    const NAME: &'static str = "Ping";
-    const VERSION: u32 = 1;
-    fn key(&self) -> String {
-        self.key.clone()
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Pong {
-    n: u32,
-}
-
-impl Event for Pong {
-    const NAME: &'static str = "Pong";
-    const VERSION: u32 = 1;
-    fn key(&self) -> String {
-        String::new()
-    }
-}
-
-fn ping(key: &str, n: u32) -> Envelope {
-    Envelope::wrap("test", &Ping { key: key.into(), n }, None).unwrap()
-}
+use common::{Pong, ping};
 
 fn spec(name: &str) -> SubscriptionSpec {
     let mut spec = SubscriptionSpec::new(name);

@@ -4,6 +4,8 @@
 //! with every event applied exactly once; and the retention: settled rows are deleted,
 //! unsettled ones never, and offsets survive compaction and restarts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,42 +15,12 @@ use herald_runtime::bus::memory::{COMPACT_BATCH, MemoryBus, MemoryBusConfig, Ret
 use herald_runtime::consumer::Backoff;
 use herald_runtime::store::sqlite::SqliteStore;
 use herald_runtime::{
-    Bus, Consumer, ConsumerConfig, Envelope, Event, Handler, HandlerError, SqlValue, Store,
+    Bus, Consumer, ConsumerConfig, Envelope, Handler, HandlerError, SqlValue, Store,
     SubscriptionSpec, Transaction,
 };
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Ping {
-    key: String,
-    n: u32,
-}
-
-impl Event for Ping {
-    const NAME: &'static str = "Ping";
-    const VERSION: u32 = 1;
-    fn key(&self) -> String {
-        self.key.clone()
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Pong {
-    n: u32,
-}
-
-impl Event for Pong {
-    const NAME: &'static str = "Pong";
-    const VERSION: u32 = 1;
-    fn key(&self) -> String {
-        String::new()
-    }
-}
-
-fn ping(key: &str, n: u32) -> Envelope {
-    Envelope::wrap("test", &Ping { key: key.into(), n }, None).unwrap()
-}
+use common::{Ping, Pong, ping};
 
 fn pong(n: u32) -> Envelope {
     Envelope::wrap("test", &Pong { n }, None).unwrap()
