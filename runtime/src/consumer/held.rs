@@ -60,9 +60,21 @@ impl Held {
         }
     }
 
-    /// The events waiting behind `key`, when it is held: later events of the key join them.
-    pub(crate) fn queue_of(&mut self, key: &str) -> Option<&mut VecDeque<Incoming>> {
-        self.keys.get_mut(key).map(|held| &mut held.events)
+    /// Queues `incoming` behind its key when that key is held; otherwise gives it back to be
+    /// applied now.
+    pub(crate) fn queue_if_held(&mut self, incoming: Incoming) -> Option<Incoming> {
+        let key = incoming
+            .envelope
+            .as_ref()
+            .ok()
+            .map(|envelope| envelope.key());
+        match key.and_then(|key| self.keys.get_mut(key)) {
+            Some(held) => {
+                held.events.push_back(incoming);
+                None
+            }
+            None => Some(incoming),
+        }
     }
 
     /// The earliest due retry.

@@ -154,14 +154,10 @@ impl Lane {
         if self.held.is_empty() {
             return batch;
         }
-        let mut free = Vec::with_capacity(batch.len());
-        for incoming in batch {
-            match key_of(&incoming).and_then(|key| self.held.queue_of(key)) {
-                Some(queue) => queue.push_back(incoming),
-                None => free.push(incoming),
-            }
-        }
-        free
+        batch
+            .into_iter()
+            .filter_map(|incoming| self.held.queue_if_held(incoming))
+            .collect()
     }
 
     /// Applies events one by one, in order; an event whose key became held on the way queues
@@ -173,11 +169,9 @@ impl Lane {
                 let remaining: Vec<Incoming> = std::iter::once(incoming).chain(rest).collect();
                 return self.hand_back(remaining).await;
             }
-            if let Some(queue) = key_of(&incoming).and_then(|key| self.held.queue_of(key)) {
-                queue.push_back(incoming);
-                continue;
+            if let Some(incoming) = self.held.queue_if_held(incoming) {
+                self.apply_one(incoming, 0).await;
             }
-            self.apply_one(incoming, 0).await;
         }
     }
 
