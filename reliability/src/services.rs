@@ -83,7 +83,38 @@ const NATS_START: [&str; 14] = [
 fn start_nats() {
     let mut args: Vec<&str> = NATS_START.to_vec();
     args.push("/var/log/nats-server.log");
-    let _ = Command::new("start-stop-daemon").args(&args).status();
+    let _ = run_bounded(Command::new("start-stop-daemon").args(&args), COMMAND_LIMIT);
+}
+
+/// How long one service command (`rabbitmqctl`, `start-stop-daemon`) may run: `rabbitmqctl`
+/// can wait on an unreachable Erlang node for minutes, and a test must fail, never hang.
+const COMMAND_LIMIT: Duration = Duration::from_secs(90);
+
+/// Runs `command` with its output discarded, killing it after `limit`; `Ok(true)` when it
+/// exited successfully.
+fn run_bounded(command: &mut Command, limit: Duration) -> Result<bool, String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot run {program}: {err}"))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status.success()),
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{program} did not finish within {} s",
+                    limit.as_secs()
+                ));
+            }
+            Err(err) => return Err(format!("waiting for {program}: {err}")),
+        }
+    }
 }
 
 /// Stops the local broker behind `url` and starts it again once its port has closed; returns
@@ -92,16 +123,17 @@ pub fn restart(service: Service, url: &str) -> Result<(), String> {
     match service {
         Service::Nats => {
             let addr = address(url, 4222).ok_or("cannot read the NATS address")?;
-            let _ = Command::new("start-stop-daemon")
-                .args([
+            let _ = run_bounded(
+                Command::new("start-stop-daemon").args([
                     "--stop",
                     "--oknodo",
                     "--retry",
                     "10",
                     "--exec",
                     "/usr/sbin/nats-server",
-                ])
-                .status();
+                ]),
+                COMMAND_LIMIT,
+            );
             let closed = wait_port(addr, false, Duration::from_secs(15));
             start_nats();
             if !closed {
@@ -115,17 +147,16 @@ pub fn restart(service: Service, url: &str) -> Result<(), String> {
         }
         Service::Rabbitmq => {
             let addr = address(url, 5672).ok_or("cannot read the AMQP address")?;
-            let stopped = Command::new("rabbitmqctl")
-                .arg("stop_app")
-                .stdout(Stdio::null())
-                .status();
+            let stopped = run_bounded(Command::new("rabbitmqctl").arg("stop_app"), COMMAND_LIMIT);
             let closed = wait_port(addr, false, Duration::from_secs(30));
-            let _ = Command::new("rabbitmqctl")
-                .arg("start_app")
-                .stdout(Stdio::null())
-                .status();
-            if !matches!(stopped, Ok(s) if s.success()) || !closed {
-                return Err("RabbitMQ did not stop".into());
+            let started = run_bounded(Command::new("rabbitmqctl").arg("start_app"), COMMAND_LIMIT);
+            match stopped {
+                Ok(true) if closed => {}
+                Ok(_) => return Err("RabbitMQ did not stop".into()),
+                Err(reason) => return Err(format!("RabbitMQ did not stop: {reason}")),
+            }
+            if let Err(reason) = started {
+                return Err(format!("RabbitMQ did not start again: {reason}"));
             }
             if wait_port(addr, true, Duration::from_secs(60)) {
                 Ok(())

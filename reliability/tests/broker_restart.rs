@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Broker, Database, Setup, wait_applied};
+use common::{Broker, Database, Setup, bounded, wait_applied};
 use herald_reliability::services::{self, Service};
 use herald_reliability::workload::{self, StepReplica};
 use herald_runtime::{Consumer, ConsumerConfig};
@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 const KEYS: usize = 20;
 const STEPS: i64 = 150;
+/// Publish attempts that may fail while the broker is away (200 ms apart: well over a minute).
+const MAX_PUBLISH_RETRIES: u32 = 400;
 
 async fn restart_mid_stream(test: &str, broker: Broker, service: Service) {
     let Some(setup) = Setup::new(test, broker, Database::Sqlite).await else {
@@ -40,33 +42,58 @@ async fn restart_mid_stream(test: &str, broker: Broker, service: Service) {
     // The producer publishes steadily and retries each event until the broker confirms it.
     let events = workload::steps(KEYS, STEPS);
     let total = events.len() as i64;
+    // Bounded: a broker that never takes events again fails the test instead of hanging it.
     let producer = {
         let bus = setup.bus.clone();
         tokio::spawn(async move {
             let mut retries = 0;
+            let mut last_error = None;
             for chunk in events.chunks(50) {
-                while bus.publish_all(chunk).await.is_err() {
-                    retries += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                loop {
+                    match bus.publish_all(chunk).await {
+                        Ok(()) => break,
+                        Err(error) if retries < MAX_PUBLISH_RETRIES => {
+                            retries += 1;
+                            last_error = Some(error);
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        Err(error) => {
+                            return Err(format!(
+                                "publishing failed {retries} times; last: {error} (before: {last_error:?})"
+                            ));
+                        }
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(40)).await;
             }
-            retries
+            Ok(retries)
         })
     };
 
     wait_applied(setup.store.as_ref(), total / 4, Duration::from_secs(60)).await;
+    // `restart` bounds its own commands and waits.
     let restarted = tokio::task::spawn_blocking(move || services::restart(service, &url))
         .await
         .unwrap();
-    let retries = producer.await.unwrap();
+    let retries = bounded("the producer", Duration::from_secs(180), producer)
+        .await
+        .unwrap();
     let observed = wait_applied(setup.store.as_ref(), total, Duration::from_secs(120)).await;
     shutdown.cancel();
-    running.await.unwrap().unwrap();
+    bounded("the consumer's shutdown", Duration::from_secs(60), running)
+        .await
+        .unwrap()
+        .unwrap();
     let letters = setup.store.dead_letters("replica").await.unwrap();
-    setup.cleanup(&["replica"]).await;
+    bounded(
+        "the cleanup",
+        Duration::from_secs(60),
+        setup.cleanup(&["replica"]),
+    )
+    .await;
 
     restarted.unwrap();
+    let retries = retries.unwrap();
     eprintln!("{test}: the producer retried {retries} times during the restart");
     assert!(letters.is_empty(), "{letters:?}");
     observed.check(KEYS, STEPS).unwrap();

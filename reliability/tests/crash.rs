@@ -58,19 +58,24 @@ async fn crash_many_times(test: &str, broker: Broker, database: Database) {
     eprintln!("{test}: HERALD_CRASH_SEED={seed}");
     let mut random = Random(seed);
     let mut progress = Vec::new();
+    let mut applied = 0;
     for _ in 0..KILLS {
         let mut child = spawn(&setup);
-        // Startup takes ~100 ms; a full run over NATS can finish in well under a second.
-        let life = Duration::from_millis(60 + random.next() % 400);
+        // Most kills wait for the process to apply something first (its startup time varies
+        // with the machine's load), then land at a random point of its run; a few land at a
+        // random point of its startup.
+        if random.next() % 4 != 0 && applied < KEYS as i64 * STEPS {
+            wait_applied(setup.store.as_ref(), applied + 1, Duration::from_secs(20)).await;
+        }
+        let life = Duration::from_millis(random.next() % 300);
         tokio::time::sleep(life).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        progress.push(
-            workload::observe(setup.store.as_ref())
-                .await
-                .unwrap()
-                .applied(),
-        );
+        applied = workload::observe(setup.store.as_ref())
+            .await
+            .unwrap()
+            .applied();
+        progress.push(applied);
     }
     eprintln!("{test}: applied after each kill: {progress:?}");
 

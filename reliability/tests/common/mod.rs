@@ -154,3 +154,16 @@ pub async fn wait_applied(store: &dyn Store, applied: i64, limit: Duration) -> w
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Runs one step of a test within `limit`, or fails the test naming the step: a broker that
+/// never comes back (or blocks publishers) must turn a test red, never hang CI.
+pub async fn bounded<T>(
+    step: &str,
+    limit: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    match tokio::time::timeout(limit, work).await {
+        Ok(value) => value,
+        Err(_) => panic!("{step} did not finish within {} s", limit.as_secs()),
+    }
+}

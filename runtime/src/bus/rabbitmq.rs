@@ -60,7 +60,7 @@ pub struct RabbitConfig {
     pub reject_unroutable: bool,
     /// How long opening a connection (with its declarations) may take.
     pub connect_timeout: Duration,
-    /// How long to wait for the broker to confirm one publish.
+    /// How long to wait for the broker to confirm one publish, or to take one ack or nak.
     pub confirm_timeout: Duration,
     /// The first wait between reconnection attempts of a subscription; it doubles per failure.
     pub reconnect_delay: Duration,

@@ -13,8 +13,8 @@ use crate::bus::{Acker, BusError, Delivery};
 /// The header in which quorum queues count earlier returns of a message.
 const DELIVERY_COUNT: &str = "x-delivery-count";
 
-/// A herald delivery from a lapin one.
-pub(super) fn from_lapin(delivery: lapin::message::Delivery) -> Delivery {
+/// A herald delivery from a lapin one, settled within `settle_limit`.
+pub(super) fn from_lapin(delivery: lapin::message::Delivery, settle_limit: Duration) -> Delivery {
     Delivery {
         attempt: attempt(&delivery.properties, delivery.redelivered),
         // AMQP does not tell a consumer how deep its queue is on each delivery.
@@ -22,6 +22,7 @@ pub(super) fn from_lapin(delivery: lapin::message::Delivery) -> Delivery {
         payload: delivery.data,
         acker: Box::new(RabbitAcker {
             inner: delivery.acker,
+            limit: settle_limit,
         }),
     }
 }
@@ -60,13 +61,27 @@ fn integer(value: &AMQPValue) -> Option<u64> {
 ///
 /// A delivery belongs to its channel: once that channel is gone (broker restart, lost
 /// connection) the broker has already put the message back, and settling it fails with
-/// [`BusError::Ack`].
+/// [`BusError::Ack`]. A settlement the connection never answers gives up after `limit`: a lane
+/// waiting on it would hold its keys, and its credits, forever.
 struct RabbitAcker {
     inner: lapin::Acker,
+    limit: Duration,
 }
 
 impl RabbitAcker {
-    fn settled(result: lapin::Result<bool>) -> Result<(), BusError> {
+    async fn settled(
+        &self,
+        settling: impl Future<Output = lapin::Result<bool>>,
+    ) -> Result<(), BusError> {
+        let Ok(result) = tokio::time::timeout(self.limit, settling).await else {
+            return Err(BusError::Ack {
+                bus: BUS,
+                reason: format!(
+                    "the broker did not take the settlement within {} ms; it delivers the event again",
+                    self.limit.as_millis()
+                ),
+            });
+        };
         match result {
             Ok(true) => Ok(()),
             Ok(false) => Err(BusError::Ack {
@@ -85,7 +100,8 @@ impl RabbitAcker {
 #[async_trait]
 impl Acker for RabbitAcker {
     async fn ack(self: Box<Self>) -> Result<(), BusError> {
-        RabbitAcker::settled(self.inner.ack(BasicAckOptions { multiple: false }).await)
+        self.settled(self.inner.ack(BasicAckOptions { multiple: false }))
+            .await
     }
 
     /// Requeues at once: RabbitMQ has no delayed requeue, so `delay` is not honoured (the trait
@@ -96,7 +112,7 @@ impl Acker for RabbitAcker {
             multiple: false,
             requeue: true,
         };
-        RabbitAcker::settled(self.inner.nack(options).await)
+        self.settled(self.inner.nack(options)).await
     }
 }
 

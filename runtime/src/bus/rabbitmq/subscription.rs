@@ -168,7 +168,11 @@ impl Subscription for RabbitSubscription {
             };
             let Collected { deliveries, broken } = live.collect(max, deadline).await;
             let Some(reason) = broken else {
-                return Ok(deliveries.into_iter().map(from_lapin).collect());
+                let limit = self.config.confirm_timeout;
+                return Ok(deliveries
+                    .into_iter()
+                    .map(|delivery| from_lapin(delivery, limit))
+                    .collect());
             };
             tracing::warn!(consumer = %self.topology.queue, %reason, "rabbitmq: consumer lost its connection");
             self.spare = self.live.take().map(|live| live.link).filter(Link::alive);
@@ -178,7 +182,7 @@ impl Subscription for RabbitSubscription {
             let settleable: Vec<Delivery> = deliveries
                 .into_iter()
                 .filter(|delivery| delivery.acker.usable())
-                .map(from_lapin)
+                .map(|delivery| from_lapin(delivery, self.config.confirm_timeout))
                 .collect();
             if !settleable.is_empty() {
                 return Ok(settleable);
