@@ -90,14 +90,14 @@ impl Handler for StepReplica {
     ) -> Result<(), HandlerError> {
         let step: Step = envelope.decode()?;
         let sql = Statements::of(tx.dialect());
-        let key = SqlValue::from(step.key.as_str());
+        let key = SqlValue::from(step.key);
         let rows = tx.query(&sql.select, std::slice::from_ref(&key)).await?;
         let last = match rows.first() {
             Some(row) => row.get::<i64>("seq")?,
             None => -1,
         };
         if step.n != last + 1 {
-            let detail = format!("step {} after {}", step.n, last);
+            let detail = format!("step {} after {last}", step.n);
             tx.execute(&sql.violation, &[key.clone(), detail.into()])
                 .await?;
         }

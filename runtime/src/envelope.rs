@@ -149,15 +149,16 @@ impl Envelope {
 
     /// Decodes the payload as `E`, after checking the envelope carries `E`'s name and version.
     pub fn decode<E: Event>(&self) -> Result<E, EnvelopeError> {
-        let expected = format!("{}/{}", E::NAME, E::VERSION);
+        // The `Name/version` text only when it goes into an error: this runs for every event.
+        let expected = || format!("{}/{}", E::NAME, E::VERSION);
         if self.event_type != E::NAME || self.version() != Some(E::VERSION) {
             return Err(EnvelopeError::WrongEvent {
-                expected,
+                expected: expected(),
                 found: self.describe(),
             });
         }
         serde_json::from_str(self.data.get()).map_err(|source| EnvelopeError::Payload {
-            event: expected,
+            event: expected(),
             source,
         })
     }
@@ -280,7 +281,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
-        let mut specversion: Option<String> = None;
+        let mut specversion_seen = false;
         let mut id = None;
         let mut source = None;
         let mut event_type = None;
@@ -291,30 +292,45 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         let mut traceparent = None;
         let mut extensions = BTreeMap::new();
         let mut data: Option<Box<RawValue>> = None;
-        while let Some(name) = map.next_key::<String>()? {
-            let slot = match name.as_str() {
-                "specversion" => &mut specversion,
-                "id" => &mut id,
-                "source" => &mut source,
-                "type" => &mut event_type,
-                "subject" => &mut subject,
-                "time" => &mut time,
-                "dataschema" => &mut dataschema,
-                "datacontenttype" => &mut datacontenttype,
-                "traceparent" => &mut traceparent,
-                "data" => {
+        // Attribute names are matched where they lie in the input (no string per name), and
+        // `specversion` is compared the same way: a consumer parses every delivery, and these
+        // allocations were most of what the parse cost.
+        while let Some(attribute) = map.next_key::<Attribute>()? {
+            let (slot, name) = match attribute {
+                Attribute::SpecVersion => {
+                    if specversion_seen {
+                        return Err(de::Error::custom("duplicate attribute `specversion`"));
+                    }
+                    specversion_seen = true;
+                    let SpecVersion(version) = map.next_value()?;
+                    if let Some(other) = version {
+                        return Err(de::Error::custom(format!(
+                            "`specversion` is {other:?}, herald reads CloudEvents 1.0"
+                        )));
+                    }
+                    continue;
+                }
+                Attribute::Id => (&mut id, "id"),
+                Attribute::Source => (&mut source, "source"),
+                Attribute::Type => (&mut event_type, "type"),
+                Attribute::Subject => (&mut subject, "subject"),
+                Attribute::Time => (&mut time, "time"),
+                Attribute::DataSchema => (&mut dataschema, "dataschema"),
+                Attribute::DataContentType => (&mut datacontenttype, "datacontenttype"),
+                Attribute::TraceParent => (&mut traceparent, "traceparent"),
+                Attribute::Data => {
                     if data.is_some() {
                         return Err(de::Error::duplicate_field("data"));
                     }
                     data = Some(map.next_value()?);
                     continue;
                 }
-                "data_base64" => {
+                Attribute::DataBase64 => {
                     return Err(de::Error::custom(
                         "binary payloads (`data_base64`) are not supported: herald events are JSON",
                     ));
                 }
-                _ => {
+                Attribute::Extension(name) => {
                     let value = map.next_value()?;
                     if extensions.insert(name.clone(), value).is_some() {
                         return Err(de::Error::custom(format!("duplicate attribute `{name}`")));
@@ -327,14 +343,8 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             }
             *slot = Some(map.next_value::<String>()?);
         }
-        match specversion.as_deref() {
-            Some(SPEC_VERSION) => {}
-            Some(other) => {
-                return Err(de::Error::custom(format!(
-                    "`specversion` is {other:?}, herald reads CloudEvents 1.0"
-                )));
-            }
-            None => return Err(de::Error::missing_field("specversion")),
+        if !specversion_seen {
+            return Err(de::Error::missing_field("specversion"));
         }
         Ok(Envelope {
             id: id.ok_or_else(|| de::Error::missing_field("id"))?,
@@ -348,5 +358,81 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             extensions,
             data: data.ok_or_else(|| de::Error::missing_field("data"))?,
         })
+    }
+}
+
+/// An attribute name of the envelope object.
+enum Attribute {
+    SpecVersion,
+    Id,
+    Source,
+    Type,
+    Subject,
+    Time,
+    DataSchema,
+    DataContentType,
+    TraceParent,
+    Data,
+    DataBase64,
+    /// Any other name: a CloudEvents extension attribute, kept with its value.
+    Extension(String),
+}
+
+impl<'de> Deserialize<'de> for Attribute {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(AttributeVisitor)
+    }
+}
+
+struct AttributeVisitor;
+
+impl Visitor<'_> for AttributeVisitor {
+    type Value = Attribute;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Attribute, E> {
+        Ok(match name {
+            "specversion" => Attribute::SpecVersion,
+            "id" => Attribute::Id,
+            "source" => Attribute::Source,
+            "type" => Attribute::Type,
+            "subject" => Attribute::Subject,
+            "time" => Attribute::Time,
+            "dataschema" => Attribute::DataSchema,
+            "datacontenttype" => Attribute::DataContentType,
+            "traceparent" => Attribute::TraceParent,
+            "data" => Attribute::Data,
+            "data_base64" => Attribute::DataBase64,
+            other => Attribute::Extension(other.to_owned()),
+        })
+    }
+}
+
+/// The `specversion` value: `None` when it is herald's [`SPEC_VERSION`], else the other
+/// version (for the error).
+struct SpecVersion(Option<String>);
+
+impl<'de> Deserialize<'de> for SpecVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(SpecVersionVisitor)
+    }
+}
+
+struct SpecVersionVisitor;
+
+impl Visitor<'_> for SpecVersionVisitor {
+    type Value = SpecVersion;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, version: &str) -> Result<SpecVersion, E> {
+        Ok(SpecVersion(
+            (version != SPEC_VERSION).then(|| version.to_owned()),
+        ))
     }
 }

@@ -139,6 +139,54 @@ async fn claim_is_true_once_then_reports_duplicates(h: Harness) {
     assert!(h.claim("billing", "evt-2").await);
 }
 
+async fn claiming_many_matches_claiming_one_by_one(h: Harness) {
+    assert!(h.claim("billing", "seen-before").await);
+    let ids = [
+        "evt-a",
+        "seen-before",
+        "evt-b",
+        "evt-a",
+        "with \"quotes\", \\ and ünïcode",
+        "evt-c",
+    ];
+    let mut tx = h.begin().await;
+    let claimed = tx.inbox_claim_many("billing", &ids).await.unwrap();
+    assert_eq!(claimed, [true, false, true, false, true, true]);
+    assert_eq!(
+        tx.inbox_claim_many("billing", &[]).await.unwrap(),
+        Vec::<bool>::new()
+    );
+    assert_eq!(
+        tx.inbox_claim_many("billing", &["evt-b"]).await.unwrap(),
+        [false]
+    );
+    assert!(
+        tx.inbox_claim_many("shipping", &["evt-a", "evt-b"])
+            .await
+            .unwrap()
+            .iter()
+            .all(|&claimed| claimed),
+        "each consumer has its own inbox"
+    );
+    tx.commit().await.unwrap();
+    for id in ids {
+        assert!(h.is_claimed("billing", id).await, "{id} is claimed");
+    }
+
+    let mut tx = h.begin().await;
+    assert_eq!(
+        tx.inbox_claim_many("billing", &["evt-d", "evt-e"])
+            .await
+            .unwrap(),
+        [true, true]
+    );
+    tx.rollback().await.unwrap();
+    assert!(
+        !h.is_claimed("billing", "evt-d").await,
+        "claims roll back with their transaction"
+    );
+}
+
 async fn rolled_back_claim_is_forgotten(h: Harness) {
     let mut tx = h.begin().await;
     assert!(tx.inbox_claim("billing", "evt-1").await.unwrap());
@@ -663,6 +711,7 @@ macro_rules! conformance {
 
 conformance!(
     claim_is_true_once_then_reports_duplicates,
+    claiming_many_matches_claiming_one_by_one,
     rolled_back_claim_is_forgotten,
     dropped_transaction_rolls_back,
     application_statements_and_claim_commit_together,

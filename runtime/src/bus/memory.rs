@@ -681,8 +681,12 @@ struct MemoryAcker {
 }
 
 impl MemoryAcker {
-    /// Runs `settle` on this delivery's consumer if the delivery is still the current hand-out.
-    fn settle(&self, settle: impl FnOnce(&mut ConsumerState, &mut Vec<(Arc<str>, usize)>)) {
+    /// Runs `settle` on this delivery's consumer if the delivery is still the current hand-out;
+    /// returns the state still locked, for what follows under the same lock.
+    fn settle(
+        &self,
+        settle: impl FnOnce(&mut ConsumerState, &mut Vec<(Arc<str>, usize)>),
+    ) -> MutexGuard<'_, State> {
         let mut state = lock(&self.shared);
         let State {
             consumers,
@@ -698,6 +702,7 @@ impl MemoryAcker {
                 settle(consumer, pending_acks);
             }
         }
+        state
     }
 }
 
@@ -708,32 +713,33 @@ impl Acker for MemoryAcker {
         #[cfg(feature = "sqlite")]
         if let Some(store) = &self.shared.store {
             let mut queued = false;
-            self.settle(|consumer, pending_acks| {
+            drop(self.settle(|consumer, pending_acks| {
                 consumer.unacked.remove(&offset);
                 pending_acks.push((self.consumer.clone(), offset));
                 queued = true;
-            });
+            }));
             if queued {
                 flush_acks(&self.shared, store).await?;
                 maybe_compact(&self.shared, store).await;
             }
             return Ok(());
         }
-        self.settle(|consumer, _| {
+        // One lock for the ack and the retention that may follow it: the fetch loop takes the
+        // same lock for every fetch.
+        let mut state = self.settle(|consumer, _| {
             consumer.unacked.remove(&offset);
         });
-        self.shared
-            .drop_settled(&mut lock(&self.shared), DROP_AT_MOST);
+        self.shared.drop_settled(&mut state, DROP_AT_MOST);
         Ok(())
     }
 
     async fn nak(self: Box<Self>, delay: Duration) -> Result<(), BusError> {
         let offset = self.offset;
-        self.settle(|consumer, _| {
+        drop(self.settle(|consumer, _| {
             if let Some(entry) = consumer.unacked.get_mut(&offset) {
                 entry.due = Instant::now() + delay;
             }
-        });
+        }));
         self.shared.changed.notify_waiters();
         Ok(())
     }

@@ -2,16 +2,17 @@
 //! back to one event per transaction when a batch fails. An event whose handler asks for a
 //! retry waits in [`Held`] with the later events of its key while the lane's other keys go on.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::dead_letters::{self, Replay};
+use super::handoff::LaneReceiver;
 use super::held::{DueKey, Held};
 use super::{ConsumerError, HandlerError, Shared};
 use crate::bus::Delivery;
@@ -26,8 +27,8 @@ pub(crate) struct Incoming {
 
 /// What a lane is asked to do.
 pub(crate) enum LaneMessage {
-    /// Apply an event (boxed: deliveries are large next to the other messages).
-    Deliver(Box<Incoming>),
+    /// Apply events, in order (a chunk of one fetch; see `handoff`).
+    Deliver(Vec<Incoming>),
     /// Replay (optionally after skipping one) the dead letters of a key this lane owns.
     Replay {
         key: String,
@@ -43,6 +44,18 @@ enum Outcome {
     /// Written to the dead letters; `Some(key)` blocks that key from now on.
     DeadLettered(Option<String>),
     Parked,
+}
+
+/// What the checks before any write decided for one event (see [`Lane::decide`]).
+enum Decision {
+    /// The envelope does not parse: dead-letter it (it has no key to block).
+    Undecodable(String),
+    /// An earlier event of its key is dead-lettered: park it behind that one.
+    Parked(String),
+    /// Invalid, or delivered too often: dead-letter it and block its key.
+    Rejected(String),
+    /// Claim it in the inbox and hand it to the handler.
+    Apply,
 }
 
 /// Why one event's transaction did not commit.
@@ -78,50 +91,71 @@ impl Lane {
         }
     }
 
-    pub(crate) async fn run(mut self, mut receiver: mpsc::Receiver<LaneMessage>) {
+    pub(crate) async fn run(mut self, mut receiver: LaneReceiver) {
         let batch_size = self.shared.config.batch_size.max(1);
+        // Received, not applied yet, in arrival order (chunks can end mid-batch).
+        let mut queue: VecDeque<Incoming> = VecDeque::new();
         loop {
-            let first = tokio::select! {
-                message = receiver.recv() => match message {
-                    Some(message) => message,
-                    None => break,
-                },
-                () = until(self.held.next_due()) => {
-                    self.retry_due().await;
-                    continue;
-                }
-                () = self.shutdown.cancelled(), if !self.held.is_empty() => {
-                    let held = self.held.drain();
-                    self.hand_back(held).await;
-                    continue;
-                }
-            };
-            let mut batch = Vec::new();
-            let mut next = Some(first);
-            loop {
-                match next.take() {
-                    Some(LaneMessage::Deliver(incoming)) => batch.push(*incoming),
-                    Some(LaneMessage::Replay { key, skip, reply }) => {
-                        // Events that arrived before the request go first.
-                        self.apply(std::mem::take(&mut batch)).await;
-                        let result = dead_letters::replay(&self.shared, &key, skip).await;
-                        let _ = reply.send(result);
+            // While events keep coming the wait below is skipped: look at held keys here.
+            if self
+                .held
+                .next_due()
+                .is_some_and(|due| due <= Instant::now())
+            {
+                self.retry_due().await;
+            }
+            if self.shutdown.is_cancelled() && !self.held.is_empty() {
+                let held = self.held.drain();
+                self.hand_back(held).await;
+            }
+            if queue.is_empty() {
+                let message = tokio::select! {
+                    message = receiver.recv() => match message {
+                        Some(message) => message,
+                        None => break,
+                    },
+                    () = until(self.held.next_due()) => {
+                        self.retry_due().await;
+                        continue;
                     }
-                    None => {}
-                }
-                if batch.len() >= batch_size {
-                    break;
-                }
+                    () = self.shutdown.cancelled(), if !self.held.is_empty() => {
+                        let held = self.held.drain();
+                        self.hand_back(held).await;
+                        continue;
+                    }
+                };
+                self.receive(message, &mut queue).await;
+            }
+            // Top the batch up with what already arrived, without waiting.
+            while queue.len() < batch_size {
                 match receiver.try_recv() {
-                    Ok(message) => next = Some(message),
-                    Err(_) => break,
+                    Some(message) => self.receive(message, &mut queue).await,
+                    None => break,
                 }
             }
+            let batch: Vec<Incoming> = queue.drain(..queue.len().min(batch_size)).collect();
             self.apply(batch).await;
         }
         let held = self.held.drain();
         if !held.is_empty() {
             self.hand_back(held).await;
+        }
+    }
+
+    /// Queues delivered events, or serves a dead-letter request after applying every event
+    /// that arrived before it.
+    async fn receive(&mut self, message: LaneMessage, queue: &mut VecDeque<Incoming>) {
+        match message {
+            LaneMessage::Deliver(events) => queue.extend(events),
+            LaneMessage::Replay { key, skip, reply } => {
+                let batch_size = self.shared.config.batch_size.max(1);
+                while !queue.is_empty() {
+                    let batch: Vec<Incoming> = queue.drain(..queue.len().min(batch_size)).collect();
+                    self.apply(batch).await;
+                }
+                let result = dead_letters::replay(&self.shared, &key, skip).await;
+                let _ = reply.send(result);
+            }
         }
     }
 
@@ -197,75 +231,142 @@ impl Lane {
     }
 
     /// The fast path: the whole batch in one transaction. Any failure rolls it all back and the
-    /// caller applies the events one by one.
+    /// caller applies the events one by one. The events due for the handler are claimed in the
+    /// inbox together, in one statement where the store can, before the first handler runs:
+    /// every claim still commits or rolls back with the handlers' writes.
     async fn try_batch(&self, batch: &[Incoming]) -> Result<Vec<Outcome>, String> {
-        let mut tx = self.shared.store.begin().await.map_err(|e| e.to_string())?;
         let mut blocked_here = HashSet::new();
+        let decisions: Vec<Decision> = batch
+            .iter()
+            .map(|incoming| {
+                let decision = self.decide(incoming, incoming.delivery.attempt, &blocked_here);
+                if let (Decision::Rejected(_), Some(key)) = (&decision, key_of(incoming)) {
+                    // Later events of the key in this batch park behind it.
+                    blocked_here.insert(key.to_owned());
+                }
+                decision
+            })
+            .collect();
+        let due: Vec<&str> = batch
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, decision)| matches!(decision, Decision::Apply))
+            .filter_map(|(incoming, _)| incoming.envelope.as_ref().ok())
+            .map(|envelope| envelope.id.as_str())
+            .collect();
+        let mut tx = self.shared.store.begin().await.map_err(|e| e.to_string())?;
+        let claims = tx
+            .inbox_claim_many(&self.shared.config.name, &due)
+            .await
+            .map_err(|e| e.to_string())?;
+        if claims.len() != due.len() {
+            return Err(format!(
+                "the store answered {} inbox claims for {} events",
+                claims.len(),
+                due.len()
+            ));
+        }
+        let mut claims = claims.into_iter();
         let mut outcomes = Vec::with_capacity(batch.len());
-        for incoming in batch {
+        for (incoming, decision) in batch.iter().zip(decisions) {
+            let claimed = match decision {
+                Decision::Apply => claims.next(),
+                _ => None,
+            };
             let outcome = self
                 .step(
                     tx.as_mut(),
                     incoming,
                     incoming.delivery.attempt,
-                    &blocked_here,
+                    decision,
+                    claimed,
                 )
                 .await
                 .map_err(|failure| match failure {
                     Failure::Handler(error) => error.to_string(),
                     Failure::Store(error) => error.to_string(),
                 })?;
-            if let Outcome::DeadLettered(Some(key)) = &outcome {
-                blocked_here.insert(key.clone());
-            }
             outcomes.push(outcome);
         }
         tx.commit().await.map_err(|e| e.to_string())?;
         Ok(outcomes)
     }
 
-    /// One event inside `tx`: decide, and apply when it is due.
+    /// What the checks that need no store say about one event; `blocked_here` holds the keys
+    /// rejected earlier in the same transaction.
+    fn decide(
+        &self,
+        incoming: &Incoming,
+        attempt: u32,
+        blocked_here: &HashSet<String>,
+    ) -> Decision {
+        let shared = &self.shared;
+        let envelope = match &incoming.envelope {
+            Ok(envelope) => envelope,
+            Err(reason) => return Decision::Undecodable(format!("undecodable envelope: {reason}")),
+        };
+        let key = envelope.key();
+        if shared.is_blocked(key) || blocked_here.contains(key) {
+            return Decision::Parked(format!(
+                "parked behind an earlier dead letter of key {key:?}"
+            ));
+        }
+        match shared.handler.validate(envelope) {
+            Err(reason) => Decision::Rejected(format!("invalid {}: {reason}", envelope.describe())),
+            Ok(()) if attempt > shared.config.max_attempts => Decision::Rejected(format!(
+                "delivered {attempt} times without being settled (the consumer crashed or \
+                 timed out on it every time)"
+            )),
+            Ok(()) => Decision::Apply,
+        }
+    }
+
+    /// One event inside `tx`, as `decision` says. An event to apply is claimed in the inbox
+    /// here unless `claimed` already tells how its claim went.
     async fn step(
         &self,
         tx: &mut dyn Transaction,
         incoming: &Incoming,
         attempt: u32,
-        blocked_here: &HashSet<String>,
+        decision: Decision,
+        claimed: Option<bool>,
     ) -> Result<Outcome, Failure> {
         let shared = &self.shared;
         let consumer = shared.config.name.as_str();
-        let envelope = match &incoming.envelope {
-            Ok(envelope) => envelope,
-            Err(reason) => {
+        let envelope = match (decision, &incoming.envelope) {
+            (Decision::Undecodable(reason), _) => {
+                self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
+                    .await?;
+                return Ok(Outcome::DeadLettered(None));
+            }
+            (Decision::Parked(reason), _) => {
+                self.write_dead_letter(tx, incoming, &reason, 0, DeadLetterStatus::Parked)
+                    .await?;
+                return Ok(Outcome::Parked);
+            }
+            (Decision::Rejected(reason), envelope) => {
+                self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
+                    .await?;
+                let key = envelope.as_ref().ok().map(|e| e.key().to_owned());
+                return Ok(Outcome::DeadLettered(key));
+            }
+            (Decision::Apply, Ok(envelope)) => envelope,
+            (Decision::Apply, Err(reason)) => {
+                // `decide` never says so; dead-letter rather than lose it.
                 let reason = format!("undecodable envelope: {reason}");
                 self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
                     .await?;
                 return Ok(Outcome::DeadLettered(None));
             }
         };
-        let key = envelope.key();
-        if shared.is_blocked(key) || blocked_here.contains(key) {
-            let reason = format!("parked behind an earlier dead letter of key {key:?}");
-            self.write_dead_letter(tx, incoming, &reason, 0, DeadLetterStatus::Parked)
-                .await?;
-            return Ok(Outcome::Parked);
-        }
-        let rejected = match shared.handler.validate(envelope) {
-            Err(reason) => Some(format!("invalid {}: {reason}", envelope.describe())),
-            Ok(()) if attempt > shared.config.max_attempts => Some(format!(
-                "delivered {attempt} times without being settled (the consumer crashed or \
-                 timed out on it every time)"
-            )),
-            Ok(()) => None,
+        let claimed = match claimed {
+            Some(claimed) => claimed,
+            None => tx.inbox_claim(consumer, &envelope.id).await?,
         };
-        if let Some(reason) = rejected {
-            self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
-                .await?;
-            return Ok(Outcome::DeadLettered(Some(key.to_owned())));
-        }
-        if !tx.inbox_claim(consumer, &envelope.id).await? {
+        if !claimed {
             return Ok(Outcome::Duplicate);
         }
+        let key = envelope.key();
         let span = tracing::info_span!(
             "herald.consume",
             consumer,
@@ -357,9 +458,10 @@ impl Lane {
     }
 
     async fn one_transaction(&self, incoming: &Incoming, attempt: u32) -> Result<Outcome, Failure> {
+        let decision = self.decide(incoming, attempt, &HashSet::new());
         let mut tx = self.shared.store.begin().await?;
         let outcome = self
-            .step(tx.as_mut(), incoming, attempt, &HashSet::new())
+            .step(tx.as_mut(), incoming, attempt, decision, None)
             .await?;
         tx.commit().await?;
         Ok(outcome)

@@ -20,6 +20,7 @@
 mod config;
 mod dead_letters;
 mod handler;
+mod handoff;
 mod held;
 mod lane;
 mod metrics;
@@ -28,7 +29,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::bus::Bus;
@@ -40,6 +41,7 @@ pub use dead_letters::Replay;
 pub use handler::{BoxError, Consumable, Handler, HandlerError};
 pub use metrics::{Metrics, MetricsSnapshot};
 
+use handoff::LaneSender;
 use lane::{Incoming, Lane, LaneMessage};
 
 /// Why a consumer could not run, or a dead-letter operation could not complete.
@@ -60,7 +62,7 @@ pub struct Consumer {
     bus: Arc<dyn Bus>,
     /// The lanes' inboxes while the consumer runs: dead-letter operations go through the lane
     /// owning the key, so they never race with that key's live events.
-    lanes: Mutex<Option<Vec<mpsc::Sender<LaneMessage>>>>,
+    lanes: Mutex<Option<Vec<LaneSender>>>,
 }
 
 /// What the lanes share.
@@ -139,10 +141,11 @@ impl Consumer {
         };
 
         let lane_count = shared.config.concurrency.max(1);
+        let batch_size = shared.config.batch_size.max(1);
         let mut senders = Vec::with_capacity(lane_count);
         let mut workers = Vec::with_capacity(lane_count);
         for _ in 0..lane_count {
-            let (sender, receiver) = mpsc::channel(shared.config.batch_size.max(1) * 2);
+            let (sender, receiver) = handoff::channel(batch_size.saturating_mul(2));
             senders.push(sender);
             let lane = Lane::new(shared.clone(), shutdown.clone());
             workers.push(tokio::spawn(lane.run(receiver)));
@@ -157,6 +160,9 @@ impl Consumer {
             match fetched {
                 Ok(deliveries) => {
                     failures = 0;
+                    // Each lane's events of this fetch, sent a batch at a time.
+                    let mut chunks: Vec<Vec<Incoming>> =
+                        std::iter::repeat_with(Vec::new).take(lane_count).collect();
                     for delivery in deliveries {
                         if let Some(pending) = delivery.pending {
                             shared.metrics.set_lag(pending);
@@ -165,14 +171,15 @@ impl Consumer {
                             .map_err(|error| error.to_string());
                         let key = envelope.as_ref().map_or("", |e| e.key());
                         let lane = lane_of(key, lane_count);
-                        let incoming = Incoming { delivery, envelope };
-                        if senders[lane]
-                            .send(LaneMessage::Deliver(Box::new(incoming)))
-                            .await
-                            .is_err()
-                        {
-                            // A lane only ends when its channel closes; not while we hold it.
-                            tracing::error!(lane, "a consumer lane ended unexpectedly");
+                        chunks[lane].push(Incoming { delivery, envelope });
+                        if chunks[lane].len() >= batch_size {
+                            let chunk = std::mem::take(&mut chunks[lane]);
+                            hand_over(&senders[lane], lane, chunk).await;
+                        }
+                    }
+                    for (lane, chunk) in chunks.into_iter().enumerate() {
+                        if !chunk.is_empty() {
+                            hand_over(&senders[lane], lane, chunk).await;
                         }
                     }
                 }
@@ -233,7 +240,7 @@ impl Consumer {
             skip,
             reply,
         };
-        if sender.send(message).await.is_err() {
+        if sender.request(message).is_err() {
             return Err(ConsumerError::Stopped);
         }
         answer.await.map_err(|_| ConsumerError::Stopped)?
@@ -277,6 +284,15 @@ impl Consumer {
                 }
             }
         }
+    }
+}
+
+/// Sends a chunk of events to its lane, waiting while the lane is full.
+async fn hand_over(sender: &LaneSender, lane: usize, chunk: Vec<Incoming>) {
+    if sender.deliver(chunk).await.is_err() {
+        // A lane only ends when its channel closes; not while we hold it. The events go
+        // unacked, so the bus delivers them again.
+        tracing::error!(lane, "a consumer lane ended unexpectedly");
     }
 }
 

@@ -213,6 +213,22 @@ pub trait Transaction: Send {
     /// the caller skips the handler).
     async fn inbox_claim(&mut self, consumer: &str, event_id: &str) -> Result<bool, StoreError>;
 
+    /// Claims several events at once: `claimed[i]` is what [`Transaction::inbox_claim`] of
+    /// `event_ids[i]` would return after the claims before it (an id given twice is claimed by
+    /// its first occurrence only). The consumer claims a batch's events with this; a store
+    /// overrides it to do so in one statement.
+    async fn inbox_claim_many(
+        &mut self,
+        consumer: &str,
+        event_ids: &[&str],
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut claimed = Vec::with_capacity(event_ids.len());
+        for event_id in event_ids {
+            claimed.push(self.inbox_claim(consumer, event_id).await?);
+        }
+        Ok(claimed)
+    }
+
     /// Adds an event to the outbox; the relay publishes it after this transaction commits.
     async fn outbox_push(&mut self, envelope: &Envelope) -> Result<(), StoreError>;
 

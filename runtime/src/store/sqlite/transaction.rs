@@ -110,6 +110,19 @@ impl Transaction for SqliteTransaction {
         )
     }
 
+    async fn inbox_claim_many(
+        &mut self,
+        consumer: &str,
+        event_ids: &[&str],
+    ) -> Result<Vec<bool>, StoreError> {
+        herald::inbox_claim_many(
+            &self.connection,
+            consumer,
+            event_ids,
+            unix_millis(SystemTime::now()),
+        )
+    }
+
     async fn outbox_push(&mut self, envelope: &Envelope) -> Result<(), StoreError> {
         herald::outbox_push(&self.connection, envelope, unix_millis(SystemTime::now()))
     }
