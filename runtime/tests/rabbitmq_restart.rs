@@ -24,9 +24,16 @@ fn amqp_url() -> Option<String> {
     herald_runtime::testing::service_url("HERALD_TEST_AMQP_URL")
 }
 
+/// `rabbitmqctl COMMAND`, killed after 90 s by coreutils' `timeout`: it can wait on an
+/// unreachable Erlang node for minutes, and the test must fail rather than hang.
+fn bounded_rabbitmqctl(command: &str) -> Command {
+    let mut bounded = Command::new("timeout");
+    bounded.args(["90", "rabbitmqctl", command]);
+    bounded
+}
+
 fn rabbitmqctl(command: &str) {
-    let status = Command::new("rabbitmqctl")
-        .arg(command)
+    let status = bounded_rabbitmqctl(command)
         .status()
         .unwrap_or_else(|err| panic!("cannot run rabbitmqctl {command}: {err}"));
     assert!(status.success(), "rabbitmqctl {command} failed: {status}");
@@ -57,7 +64,7 @@ impl BrokerGuard {
 
 impl Drop for BrokerGuard {
     fn drop(&mut self) {
-        match Command::new("rabbitmqctl").arg("start_app").status() {
+        match bounded_rabbitmqctl("start_app").status() {
             Ok(status) if status.success() => wait_for_port(),
             Ok(status) => eprintln!("rabbitmqctl start_app failed: {status}"),
             Err(err) => eprintln!("cannot run rabbitmqctl start_app: {err}"),
