@@ -47,7 +47,7 @@ async fn through_runtime(store: Arc<dyn Store>, events: &[Envelope]) -> Duration
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        config.concurrency = lanes;
+        config.concurrency = Some(lanes);
     }
     let consumer = Consumer::new(Arc::new(bus), store, Arc::new(StepReplica), config);
     let metrics = consumer.metrics();

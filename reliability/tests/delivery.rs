@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 fn config(subscription: &str) -> ConsumerConfig {
     let mut config = ConsumerConfig::new("replica");
     config.subscription = Some(subscription.to_owned());
-    config.concurrency = 8;
+    config.concurrency = Some(8);
     config.batch_size = 50;
     config.max_attempts = 3;
     config.backoff.initial = Duration::from_millis(10);

@@ -170,7 +170,7 @@ async fn world() -> World {
 
 fn config(name: &str) -> ConsumerConfig {
     let mut config = ConsumerConfig::new(name);
-    config.concurrency = 4;
+    config.concurrency = Some(4);
     config.batch_size = 32;
     config.fetch_wait = Duration::from_millis(20);
     config.max_attempts = 3;
@@ -357,7 +357,7 @@ async fn a_retrying_key_does_not_hold_up_the_other_keys_of_its_lane() {
     world.publish("product", 0..2).await;
     world.publish("other", 0..2).await;
     let mut config = config("replica");
-    config.concurrency = 1;
+    config.concurrency = Some(1);
     config.max_attempts = 5;
     config.backoff = Backoff {
         initial: Duration::from_millis(20),
@@ -388,7 +388,7 @@ async fn events_waiting_for_a_retry_go_back_to_the_bus_at_shutdown() {
     world.publish("order", 0..3).await;
     world.publish("other", 0..2).await;
     let mut config = config("replica");
-    config.concurrency = 1;
+    config.concurrency = Some(1);
     config.max_attempts = 1000;
     config.backoff = Backoff {
         initial: Duration::from_millis(50),

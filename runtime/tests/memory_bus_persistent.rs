@@ -406,7 +406,7 @@ impl Handler for Recorder {
 
 fn consumer_config() -> ConsumerConfig {
     let mut config = ConsumerConfig::new("recorder");
-    config.concurrency = 4;
+    config.concurrency = Some(4);
     config.batch_size = 8;
     config.fetch_wait = Duration::from_millis(20);
     config.backoff = Backoff {

@@ -12,8 +12,10 @@ pub struct ConsumerConfig {
     /// The durable subscription's name at the bus (defaults to `name`).
     pub subscription: Option<String>,
     /// Lanes working in parallel. Every key maps to one lane, so events of one key never run
-    /// concurrently or out of order; different keys spread over the lanes.
-    pub concurrency: usize,
+    /// concurrently or out of order; different keys spread over the lanes. `None` (the
+    /// default) takes the store's [`crate::Store::suggested_concurrency`]: 2 for SQLite, which
+    /// runs one transaction at a time, twice the pool size for PostgreSQL.
+    pub concurrency: Option<usize>,
     /// Events applied in one transaction (per lane). Batching is what makes a consumer fast:
     /// one commit per event caps SQLite near 20k/s and PostgreSQL near 4k/s.
     pub batch_size: usize,
@@ -30,12 +32,13 @@ pub struct ConsumerConfig {
 }
 
 impl ConsumerConfig {
-    /// Defaults: 8 lanes, batches of 100, 5 attempts with backoff from 100 ms to 10 s.
+    /// Defaults: lanes as the store suggests, batches of 100, 5 attempts with backoff from
+    /// 100 ms to 10 s.
     pub fn new(name: impl Into<String>) -> ConsumerConfig {
         ConsumerConfig {
             name: name.into(),
             subscription: None,
-            concurrency: 8,
+            concurrency: None,
             batch_size: 100,
             fetch_wait: Duration::from_millis(100),
             max_attempts: 5,

@@ -140,7 +140,11 @@ impl Consumer {
             return Ok(());
         };
 
-        let lane_count = shared.config.concurrency.max(1);
+        let lane_count = shared
+            .config
+            .concurrency
+            .unwrap_or_else(|| shared.store.suggested_concurrency())
+            .max(1);
         let batch_size = shared.config.batch_size.max(1);
         let mut senders = Vec::with_capacity(lane_count);
         let mut workers = Vec::with_capacity(lane_count);

@@ -171,6 +171,14 @@ pub trait Store: Send + Sync + 'static {
     /// The SQL dialect, for code that writes its own statements.
     fn dialect(&self) -> Dialect;
 
+    /// How many consumer lanes suit this store when the consumer's config does not say
+    /// ([`crate::ConsumerConfig::concurrency`]): about as many as it runs transactions at once.
+    /// A lane spends most of its time inside a transaction, so lanes beyond that only wait
+    /// for the store, and split each fetch into smaller batches.
+    fn suggested_concurrency(&self) -> usize {
+        8
+    }
+
     /// Creates herald's tables and indexes when missing; safe to call on every start.
     async fn migrate(&self) -> Result<(), StoreError>;
 

@@ -159,6 +159,12 @@ impl Store for PostgresStore {
         Dialect::Postgres
     }
 
+    /// Two lanes per pooled connection: while one lane's transaction waits on the network,
+    /// the other prepares its batch.
+    fn suggested_concurrency(&self) -> usize {
+        self.pool.status().max_size.saturating_mul(2).max(1)
+    }
+
     /// Creates the schema, tables and indexes in one transaction under an advisory lock on the
     /// schema's name: a second process migrating at the same moment waits, then finds them
     /// (concurrent `CREATE … IF NOT EXISTS` alone can fail on PostgreSQL's catalog).

@@ -193,6 +193,12 @@ impl Store for SqliteStore {
         Dialect::Sqlite
     }
 
+    /// Two: transactions run one at a time, so a second lane only overlaps its decoding and
+    /// validation with the first one's writes; more lanes measured slower (BENCHMARKS.md).
+    fn suggested_concurrency(&self) -> usize {
+        2
+    }
+
     /// Creates the tables inside one `BEGIN IMMEDIATE` transaction: a second process calling
     /// this at the same time waits for the write lock (busy timeout), then finds them.
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -147,7 +147,7 @@ async fn run(side: Side, store: Arc<dyn Store>, load: &Load, catalog: &Path) -> 
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        config.concurrency = lanes;
+        config.concurrency = Some(lanes);
     }
     let consumer = Consumer::new(Arc::new(bus), Arc::clone(&store), handler, config);
     let metrics = consumer.metrics();
