@@ -23,6 +23,10 @@ use serde_json::{Map, Value, json};
 
 const RUNS: usize = 5;
 
+/// The allocator the `herald` binary runs with, so the bench times what users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = match std::env::args().nth(1) {
         Some(dir) => PathBuf::from(dir),
