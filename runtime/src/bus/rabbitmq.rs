@@ -17,7 +17,9 @@
 //!   manual acks and `basic.qos` = `prefetch`; see [`RabbitSubscription`].
 //! - **Broker loss.** Both sides check their connection before use and open a new one when it
 //!   died; a publish while the broker is down fails with [`BusError::Unavailable`], never
-//!   succeeds silently.
+//!   succeeds silently, and the next publish starts on a new connection. Heartbeats every
+//!   [`RabbitConfig::heartbeat`] (10 s) make a connection that fell silent count as dead after
+//!   two intervals, instead of the two minutes RabbitMQ's own 60 s proposal would allow.
 //! - **What RabbitMQ 3.10 cannot do.** It has no delayed requeue (`nak`'s delay is ignored) and
 //!   no per-delivery ack deadline (`ack_wait` is not applied: an unacked delivery comes back when
 //!   its channel closes, or after the server's `consumer_timeout`, 30 minutes by default).
@@ -66,12 +68,15 @@ pub struct RabbitConfig {
     pub reconnect_delay: Duration,
     /// The longest wait between reconnection attempts.
     pub max_reconnect_delay: Duration,
+    /// The AMQP heartbeat asked of the broker, unless the URL sets `heartbeat`: a connection
+    /// that falls silent is given up after two intervals, and reopened.
+    pub heartbeat: Duration,
 }
 
 impl RabbitConfig {
     /// The defaults for `catalog`: exchange `herald.{catalog}`, 256 confirms in flight,
     /// unroutable events accepted, 5 s to connect, 30 s per confirm, reconnecting after
-    /// 100 ms doubling up to 5 s.
+    /// 100 ms doubling up to 5 s, heartbeats every 10 s.
     pub fn new(catalog: &str) -> RabbitConfig {
         RabbitConfig {
             exchange: format!("herald.{catalog}"),
@@ -81,6 +86,7 @@ impl RabbitConfig {
             confirm_timeout: Duration::from_secs(30),
             reconnect_delay: Duration::from_millis(100),
             max_reconnect_delay: Duration::from_secs(5),
+            heartbeat: Duration::from_secs(10),
         }
     }
 }
@@ -90,9 +96,16 @@ pub struct RabbitBus {
     url: String,
     config: RabbitConfig,
     exchange: ShortString,
-    /// The publishing connection, replaced when it dies. The lock is held only to check or
-    /// replace it; publishes run on clones of its channel.
-    publisher: Mutex<Option<Link>>,
+    /// The publishing connection, replaced when it dies or a publish on it failed. The lock is
+    /// held only to check or replace it; publishes run on clones of its channel.
+    publisher: Mutex<Publisher>,
+}
+
+/// The current publishing link, numbered so that a failed publish drops the link it ran on and
+/// not a newer one another task opened meanwhile.
+struct Publisher {
+    link: Option<Link>,
+    generation: u64,
 }
 
 impl std::fmt::Debug for RabbitBus {
@@ -114,7 +127,10 @@ impl RabbitBus {
             url: url.to_owned(),
             config,
             exchange,
-            publisher: Mutex::new(Some(link)),
+            publisher: Mutex::new(Publisher {
+                link: Some(link),
+                generation: 0,
+            }),
         })
     }
 
@@ -123,19 +139,32 @@ impl RabbitBus {
         &self.config
     }
 
-    /// The publishing channel, reconnecting first when the connection died.
-    async fn channel(&self) -> Result<Channel, BusError> {
+    /// The publishing channel and its link's generation, reconnecting first when the
+    /// connection died or was dropped.
+    async fn channel(&self) -> Result<(Channel, u64), BusError> {
         let mut publisher = self.publisher.lock().await;
-        if let Some(link) = publisher.as_ref()
+        if let Some(link) = publisher.link.as_ref()
             && link.alive()
         {
-            return Ok(link.channel.clone());
+            return Ok((link.channel.clone(), publisher.generation));
         }
-        *publisher = None;
+        publisher.link = None;
         let link = open_publisher(&self.url, &self.config, &self.exchange).await?;
         let channel = link.channel.clone();
-        *publisher = Some(link);
-        Ok(channel)
+        publisher.link = Some(link);
+        publisher.generation += 1;
+        Ok((channel, publisher.generation))
+    }
+
+    /// Drops the link of `generation` after a publish on it failed. A timeout or a lost
+    /// connection may leave a socket that lapin still calls open until heartbeats notice;
+    /// retrying on it would fail the same way. After a broker's refusal a new connection is
+    /// not needed, but costs only milliseconds, and refusals are rare.
+    async fn forget(&self, generation: u64) {
+        let mut publisher = self.publisher.lock().await;
+        if publisher.generation == generation {
+            publisher.link = None;
+        }
     }
 
     /// Sends one envelope; the returned future resolves to the broker's confirmation.
@@ -217,6 +246,24 @@ impl RabbitBus {
             )),
         }
     }
+
+    /// Publishes `envelopes` on `channel` with up to `confirms_in_flight` confirms outstanding.
+    async fn publish_on(&self, channel: &Channel, envelopes: &[Envelope]) -> Result<(), BusError> {
+        let window = self.config.confirms_in_flight.max(1);
+        let mut in_flight = VecDeque::with_capacity(window.min(envelopes.len()));
+        for envelope in envelopes {
+            if in_flight.len() >= window
+                && let Some((event_id, confirm)) = in_flight.pop_front()
+            {
+                self.settle(event_id, confirm).await?;
+            }
+            in_flight.push_back((envelope.id.as_str(), self.send(channel, envelope).await?));
+        }
+        while let Some((event_id, confirm)) = in_flight.pop_front() {
+            self.settle(event_id, confirm).await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -226,27 +273,16 @@ impl Bus for RabbitBus {
     }
 
     async fn publish(&self, envelope: &Envelope) -> Result<(), BusError> {
-        let channel = self.channel().await?;
-        let confirm = self.send(&channel, envelope).await?;
-        self.settle(&envelope.id, confirm).await
+        self.publish_all(std::slice::from_ref(envelope)).await
     }
 
     async fn publish_all(&self, envelopes: &[Envelope]) -> Result<(), BusError> {
-        let channel = self.channel().await?;
-        let window = self.config.confirms_in_flight.max(1);
-        let mut in_flight = VecDeque::with_capacity(window.min(envelopes.len()));
-        for envelope in envelopes {
-            if in_flight.len() >= window
-                && let Some((event_id, confirm)) = in_flight.pop_front()
-            {
-                self.settle(event_id, confirm).await?;
-            }
-            in_flight.push_back((envelope.id.as_str(), self.send(&channel, envelope).await?));
+        let (channel, generation) = self.channel().await?;
+        let result = self.publish_on(&channel, envelopes).await;
+        if result.is_err() {
+            self.forget(generation).await;
         }
-        while let Some((event_id, confirm)) = in_flight.pop_front() {
-            self.settle(event_id, confirm).await?;
-        }
-        Ok(())
+        result
     }
 
     async fn subscribe(&self, spec: &SubscriptionSpec) -> Result<Box<dyn Subscription>, BusError> {
@@ -265,7 +301,7 @@ async fn open_publisher(
 ) -> Result<Link, BusError> {
     let name = format!("herald publisher {exchange}");
     let opening = async {
-        let link = Link::open(url, &name, config.connect_timeout).await?;
+        let link = Link::open(url, &name, config.connect_timeout, config.heartbeat).await?;
         link.channel
             .confirm_select(ConfirmSelectOptions { nowait: false })
             .await

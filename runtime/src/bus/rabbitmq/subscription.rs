@@ -207,7 +207,7 @@ impl Live {
             Some(link) => link,
             None => {
                 let name = format!("herald consumer {}", topology.queue);
-                Link::open(url, &name, config.connect_timeout).await?
+                Link::open(url, &name, config.connect_timeout, config.heartbeat).await?
             }
         };
         topology.declare(&link.channel).await?;
