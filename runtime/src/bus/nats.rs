@@ -59,12 +59,17 @@ pub struct NatsConfig {
     pub storage: NatsStorage,
     /// How long to wait for the server's answer to an API request or a publish.
     pub request_timeout: Duration,
+    /// How often the client pings the server. A connection whose pings go unanswered (a
+    /// network path that fell silent) is dropped and reopened after about three intervals;
+    /// the client's own default, 60 s, would leave a consumer stalled for three minutes.
+    pub ping_interval: Duration,
 }
 
 impl NatsConfig {
     /// The conventional names for `catalog`: stream `HERALD_<CATALOG>`, subjects
     /// `herald.<catalog>.>`, a 2 minute duplicate window (the server's default), file storage
-    /// and a 5 s request timeout. Characters outside `[A-Za-z0-9_-]` become `_`.
+    /// a 5 s request timeout and a ping every 10 s. Characters outside `[A-Za-z0-9_-]` become
+    /// `_`.
     pub fn new(catalog: &str) -> NatsConfig {
         let part = subject::catalog_part(catalog);
         NatsConfig {
@@ -73,6 +78,7 @@ impl NatsConfig {
             duplicate_window: Duration::from_secs(120),
             storage: NatsStorage::File,
             request_timeout: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(10),
         }
     }
 }
@@ -90,6 +96,7 @@ impl NatsBus {
     pub async fn connect(url: &str, config: NatsConfig) -> Result<NatsBus, BusError> {
         let client = async_nats::ConnectOptions::new()
             .name("herald")
+            .ping_interval(config.ping_interval)
             .event_callback(|event| async move {
                 tracing::info!(bus = BUS, %event, "connection event");
             })
