@@ -9,36 +9,18 @@
 
 mod silent_network;
 
-use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use herald_runtime::bus::rabbitmq::{RabbitBus, RabbitConfig};
-use herald_runtime::{Bus, BusError, Envelope, SubscriptionSpec};
+use herald_runtime::{Bus, BusError, SubscriptionSpec};
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use lapin::{Connection, ConnectionProperties};
-use serde_json::value::RawValue;
-use silent_network::{SilentNetwork, broker_address, through};
+use silent_network::{
+    SilentNetwork, broker_address, everything_arrives_after_thaw, publish_fails, round_trip,
+    through,
+};
 
-fn envelope(n: usize) -> Envelope {
-    Envelope {
-        id: uuid::Uuid::now_v7().to_string(),
-        source: "rabbitmq-silent-link-test".to_owned(),
-        event_type: "OrderPlaced".to_owned(),
-        subject: Some(format!("o-{}", n % 5)),
-        time: None,
-        dataschema: Some("herald:OrderPlaced/1".to_owned()),
-        datacontenttype: Some("application/json".to_owned()),
-        traceparent: None,
-        extensions: BTreeMap::new(),
-        data: RawValue::from_string(format!(r#"{{"n":{n}}}"#)).expect("raw json"),
-    }
-}
-
-fn id_of(delivery: &herald_runtime::Delivery) -> String {
-    Envelope::from_slice(&delivery.payload)
-        .expect("a valid envelope")
-        .id
-}
+const SOURCE: &str = "rabbitmq-silent-link-test";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_given_up_and_both_sides_reconnect() {
@@ -61,34 +43,10 @@ async fn a_silent_connection_is_given_up_and_both_sides_reconnect() {
         ..SubscriptionSpec::new("silent")
     };
     let mut sub = bus.subscribe(&spec).await.expect("subscribe");
-    bus.publish(&envelope(0)).await.expect("publish before");
-    let before = sub.fetch(1, Duration::from_secs(5)).await.expect("fetch");
-    assert_eq!(before.len(), 1);
-    before
-        .into_iter()
-        .next()
-        .unwrap()
-        .acker
-        .ack()
-        .await
-        .unwrap();
+    round_trip(&bus, sub.as_mut(), SOURCE).await;
 
     network.freeze();
-
-    // The publish neither hangs nor pretends to succeed.
-    let started = Instant::now();
-    let published = tokio::time::timeout(Duration::from_secs(20), bus.publish(&envelope(1)))
-        .await
-        .expect("a publish on a silent connection returns within its timeouts");
-    assert!(
-        published.is_err(),
-        "a publish succeeded on a silent connection"
-    );
-    eprintln!(
-        "the publish failed after {:?}: {}",
-        started.elapsed(),
-        published.unwrap_err()
-    );
+    publish_fails(&bus, SOURCE).await;
 
     // The subscription notices through heartbeats (two 1 s intervals), not after minutes.
     let started = Instant::now();
@@ -111,32 +69,7 @@ async fn a_silent_connection_is_given_up_and_both_sides_reconnect() {
     network.thaw();
 
     // Both sides reconnect by themselves; everything published now arrives.
-    let after: Vec<Envelope> = (2..12).map(envelope).collect();
-    let expected: HashSet<String> = after.iter().map(|e| e.id.clone()).collect();
-    let started = Instant::now();
-    while let Err(error) = bus.publish_all(&after).await {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "publishing never recovered: {error}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mut received = HashSet::new();
-    let started = Instant::now();
-    while !expected.is_subset(&received) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{} of {} events arrived after the network came back",
-            expected.intersection(&received).count(),
-            expected.len()
-        );
-        if let Ok(deliveries) = sub.fetch(50, Duration::from_millis(500)).await {
-            for delivery in deliveries {
-                received.insert(id_of(&delivery));
-                let _ = delivery.acker.ack().await;
-            }
-        }
-    }
+    everything_arrives_after_thaw(&bus, sub.as_mut(), SOURCE).await;
 
     drop(sub);
     let connection = Connection::connect(&url, ConnectionProperties::default())

@@ -4,9 +4,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use herald_runtime::{Bus, Subscription};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -132,4 +135,84 @@ pub fn through(url: &str, default_port: u16, port: u16) -> String {
             .map_or(address.as_str(), |(host, _)| host);
         url.replacen(host, &format!("127.0.0.1:{port}"), 1)
     }
+}
+
+/// An `OrderPlaced` envelope numbered `n`, from `source`.
+pub fn envelope(source: &str, n: usize) -> herald_runtime::Envelope {
+    herald_runtime::Envelope {
+        id: uuid::Uuid::now_v7().to_string(),
+        source: source.to_owned(),
+        event_type: "OrderPlaced".to_owned(),
+        subject: Some(format!("o-{}", n % 5)),
+        time: None,
+        dataschema: Some("herald:OrderPlaced/1".to_owned()),
+        datacontenttype: Some("application/json".to_owned()),
+        traceparent: None,
+        extensions: std::collections::BTreeMap::new(),
+        data: serde_json::value::RawValue::from_string(format!(r#"{{"n":{n}}}"#))
+            .expect("raw json"),
+    }
+}
+
+/// Publishes one event and takes it, before anything goes wrong.
+pub async fn round_trip(bus: &dyn Bus, sub: &mut dyn Subscription, source: &str) {
+    bus.publish(&envelope(source, 0))
+        .await
+        .expect("publish before");
+    let before = sub.fetch(1, Duration::from_secs(5)).await.expect("fetch");
+    assert_eq!(before.len(), 1, "the event published before the freeze");
+    for delivery in before {
+        delivery.acker.ack().await.expect("ack before");
+    }
+}
+
+/// On a frozen network a publish neither hangs nor pretends to succeed.
+pub async fn publish_fails(bus: &dyn Bus, source: &str) {
+    let started = Instant::now();
+    let published =
+        tokio::time::timeout(Duration::from_secs(20), bus.publish(&envelope(source, 1)))
+            .await
+            .expect("a publish on a silent connection returns within its timeouts");
+    match published {
+        Ok(()) => panic!("a publish succeeded on a silent connection"),
+        Err(error) => eprintln!("the publish failed after {:?}: {error}", started.elapsed()),
+    }
+}
+
+/// After the thaw, the bus reconnects by itself: ten events published now all arrive within
+/// 30 s (publishes retried while the client has not noticed yet).
+pub async fn everything_arrives_after_thaw(
+    bus: &dyn Bus,
+    sub: &mut dyn Subscription,
+    source: &str,
+) {
+    let after: Vec<herald_runtime::Envelope> = (2..12).map(|n| envelope(source, n)).collect();
+    let expected: HashSet<String> = after.iter().map(|e| e.id.clone()).collect();
+    let started = Instant::now();
+    while let Err(error) = bus.publish_all(&after).await {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "publishing never recovered: {error}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("publishing recovered after {:?}", started.elapsed());
+    let mut received = HashSet::new();
+    while !expected.is_subset(&received) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{} of {} events arrived after the network came back",
+            expected.intersection(&received).count(),
+            expected.len()
+        );
+        if let Ok(deliveries) = sub.fetch(50, Duration::from_millis(500)).await {
+            for delivery in deliveries {
+                let envelope = herald_runtime::Envelope::from_slice(&delivery.payload)
+                    .expect("a valid envelope");
+                received.insert(envelope.id);
+                let _ = delivery.acker.ack().await;
+            }
+        }
+    }
+    eprintln!("every event arrived after {:?}", started.elapsed());
 }
