@@ -3,11 +3,12 @@
 //! scripts. Writing only happens after every module rendered and parsed, and only changed
 //! files are rewritten, so builds that watch the files do not rerun needlessly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
 use crate::error::GenerateError;
+use crate::parallel;
 use crate::render::format_file;
 
 /// The first line of every generated file, which is also how herald recognises its own files
@@ -117,16 +118,17 @@ impl std::fmt::Display for Stale {
     }
 }
 
-/// Compares `files` with what is in `out`; empty when up to date.
+/// Compares `files` with what is in `out`; empty when up to date. Files are read on every
+/// core: a large catalog has thousands, and a slow filesystem spends more time per file than
+/// the comparison.
 pub fn check(out: &Path, files: &Files) -> Vec<Stale> {
-    let mut stale = Vec::new();
-    for (path, text) in files {
-        match fs::read_to_string(out.join(path)) {
-            Ok(existing) if &existing == text => {}
-            Ok(_) => stale.push(Stale::Changed(path.clone())),
-            Err(_) => stale.push(Stale::Missing(path.clone())),
-        }
-    }
+    let entries: Vec<(&String, &String)> = files.iter().collect();
+    let verdicts = parallel::map(&entries, |&(path, text)| match fs::read(out.join(path)) {
+        Ok(existing) if existing == text.as_bytes() => None,
+        Ok(_) => Some(Stale::Changed(path.clone())),
+        Err(_) => Some(Stale::Missing(path.clone())),
+    });
+    let mut stale: Vec<Stale> = verdicts.into_iter().flatten().collect();
     for path in generated_on_disk(out) {
         if !files.contains_key(&path) {
             stale.push(Stale::Extra(path));
@@ -135,8 +137,8 @@ pub fn check(out: &Path, files: &Files) -> Vec<Stale> {
     stale
 }
 
-/// Writes changed and new files, and removes herald-generated files no longer produced.
-/// Returns what changed.
+/// Writes changed and new files (on every core, directories first), and removes
+/// herald-generated files no longer produced. Returns what changed.
 pub fn write(out: &Path, files: &Files) -> Result<Vec<Stale>, GenerateError> {
     let changes = check(out, files);
     let io = |path: &Path| {
@@ -146,19 +148,30 @@ pub fn write(out: &Path, files: &Files) -> Result<Vec<Stale>, GenerateError> {
             source,
         }
     };
+    let to_write: Vec<&String> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Stale::Missing(path) | Stale::Changed(path) => Some(path),
+            Stale::Extra(_) => None,
+        })
+        .collect();
+    let directories: BTreeSet<&Path> = to_write
+        .iter()
+        .filter_map(|path| Path::new(path.as_str()).parent())
+        .collect();
+    for directory in directories {
+        let target = out.join(directory);
+        fs::create_dir_all(&target).map_err(io(&target))?;
+    }
+    let written = parallel::map(&to_write, |path| {
+        let target = out.join(path);
+        fs::write(&target, &files[*path]).map_err(io(&target))
+    });
+    written.into_iter().collect::<Result<(), _>>()?;
     for change in &changes {
-        match change {
-            Stale::Missing(path) | Stale::Changed(path) => {
-                let target = out.join(path);
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent).map_err(io(parent))?;
-                }
-                fs::write(&target, &files[path]).map_err(io(&target))?;
-            }
-            Stale::Extra(path) => {
-                let target = out.join(path);
-                fs::remove_file(&target).map_err(io(&target))?;
-            }
+        if let Stale::Extra(path) = change {
+            let target = out.join(path);
+            fs::remove_file(&target).map_err(io(&target))?;
         }
     }
     Ok(changes)
@@ -190,4 +203,84 @@ fn generated_on_disk(out: &Path) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated(text: &str) -> String {
+        format!("{GENERATED_MARKER}\n{text}\n")
+    }
+
+    fn files(entries: &[(&str, &str)]) -> Files {
+        entries
+            .iter()
+            .map(|(path, text)| ((*path).to_owned(), generated(text)))
+            .collect()
+    }
+
+    #[test]
+    fn writes_nested_files_then_only_what_changed_and_removes_what_is_gone() {
+        let out = tempfile::tempdir().unwrap();
+        let first = files(&[
+            ("mod.rs", "root"),
+            ("events/mod.rs", "events"),
+            ("events/order_placed.rs", "a"),
+            ("events/deep/x.rs", "x"),
+        ]);
+        let changes = write(out.path(), &first).unwrap();
+        assert_eq!(changes.len(), 4);
+        assert!(check(out.path(), &first).is_empty());
+        assert_eq!(
+            fs::read_to_string(out.path().join("events/deep/x.rs")).unwrap(),
+            generated("x")
+        );
+
+        // A file of the user's, not herald's, is never removed.
+        fs::write(out.path().join("events/mine.rs"), "// my own code\n").unwrap();
+        let second = files(&[
+            ("mod.rs", "root"),
+            ("events/mod.rs", "events"),
+            ("events/order_placed.rs", "b"),
+        ]);
+        let changes = write(out.path(), &second).unwrap();
+        assert_eq!(
+            changes,
+            vec![
+                Stale::Changed("events/order_placed.rs".to_owned()),
+                Stale::Extra("events/deep/x.rs".to_owned()),
+            ]
+        );
+        assert!(check(out.path(), &second).is_empty());
+        assert!(!out.path().join("events/deep/x.rs").exists());
+        assert!(out.path().join("events/mine.rs").exists());
+    }
+
+    #[test]
+    fn check_names_missing_and_changed_files_in_path_order() {
+        let out = tempfile::tempdir().unwrap();
+        let wanted = files(&[("a.rs", "a"), ("b.rs", "b"), ("c.rs", "c")]);
+        fs::write(out.path().join("b.rs"), generated("old")).unwrap();
+        assert_eq!(
+            check(out.path(), &wanted),
+            vec![
+                Stale::Missing("a.rs".to_owned()),
+                Stale::Changed("b.rs".to_owned()),
+                Stale::Missing("c.rs".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_is_an_error_naming_it() {
+        let out = tempfile::tempdir().unwrap();
+        // A directory where the file should go.
+        fs::create_dir_all(out.path().join("events.rs")).unwrap();
+        let wanted = files(&[("events.rs", "e")]);
+        match write(out.path(), &wanted) {
+            Err(GenerateError::Io { path, .. }) => assert!(path.ends_with("events.rs"), "{path}"),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
 }
