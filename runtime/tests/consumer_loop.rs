@@ -320,6 +320,71 @@ async fn every_event_delivered_twice_is_applied_once() {
     assert_eq!(world.violations(), Vec::<String>::new());
 }
 
+/// Acks lost again and again (broker restarts, `ack_wait` passing while an event waits in a
+/// lane) bring an event back with more deliveries than `max_attempts` although it was applied:
+/// that is a duplicate, never a dead letter blocking its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_applied_event_delivered_too_often_is_a_duplicate_not_a_dead_letter() {
+    let world = world().await;
+    world.publish("a", 0..3).await;
+    world.publish("b", 0..3).await;
+    let mut first = config("replica");
+    first.subscription = Some("replica-a".into());
+    let one = world.consumer(first);
+    let applied = one.metrics();
+    let running = start(&one);
+    eventually("6 events", || applied.snapshot().processed == 6).await;
+    running.stop().await;
+
+    // The same events reach the same consumer identity through a second subscription, each
+    // already delivered four times (max_attempts is 3).
+    let mut second = config("replica");
+    second.subscription = Some("replica-b".into());
+    let spec = second.subscription_spec(world.replica.event_types());
+    let mut subscription = world.bus.subscribe(&spec).await.unwrap();
+    for _ in 0..4 {
+        let deliveries = subscription
+            .fetch(100, Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(deliveries.len(), 6);
+        for delivery in deliveries {
+            delivery.acker.nak(Duration::ZERO).await.unwrap();
+        }
+    }
+    drop(subscription);
+
+    let two = world.consumer(second);
+    let metrics = two.metrics();
+    let running = start(&two);
+    eventually("6 duplicates", || metrics.snapshot().duplicates == 6).await;
+    running.stop().await;
+    assert_eq!(metrics.snapshot().dead_lettered, 0);
+    assert!(
+        world
+            .store
+            .dead_letters("replica")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        world
+            .store
+            .blocked_keys("replica")
+            .await
+            .unwrap()
+            .is_empty(),
+        "no key is held back"
+    );
+    let rows = world.replica_rows().await;
+    assert!(
+        rows.values()
+            .all(|&(seq, applied)| seq == 2 && applied == 3),
+        "{rows:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn transient_failures_are_retried_with_backoff() {
     let world = world().await;

@@ -449,6 +449,10 @@ impl Transaction for FakeTransaction {
         Err(not_in_this_fake("inbox_claim"))
     }
 
+    async fn inbox_contains(&mut self, _: &str, _: &str) -> Result<bool, StoreError> {
+        Err(not_in_this_fake("inbox_contains"))
+    }
+
     async fn outbox_push(&mut self, _: &Envelope) -> Result<(), StoreError> {
         Err(not_in_this_fake("outbox_push"))
     }

@@ -139,6 +139,27 @@ async fn claim_is_true_once_then_reports_duplicates(h: Harness) {
     assert!(h.claim("billing", "evt-2").await);
 }
 
+async fn the_inbox_is_looked_up_without_claiming(h: Harness) {
+    let mut tx = h.begin().await;
+    assert!(!tx.inbox_contains("billing", "evt-1").await.unwrap());
+    assert!(
+        !tx.inbox_contains("billing", "evt-1").await.unwrap(),
+        "looking does not claim"
+    );
+    assert!(tx.inbox_claim("billing", "evt-1").await.unwrap());
+    assert!(
+        tx.inbox_contains("billing", "evt-1").await.unwrap(),
+        "a claim of this transaction counts"
+    );
+    assert!(!tx.inbox_contains("shipping", "evt-1").await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut tx = h.begin().await;
+    assert!(tx.inbox_contains("billing", "evt-1").await.unwrap());
+    assert!(!tx.inbox_contains("billing", "evt-2").await.unwrap());
+    tx.rollback().await.unwrap();
+}
+
 async fn claiming_many_matches_claiming_one_by_one(h: Harness) {
     assert!(h.claim("billing", "seen-before").await);
     let ids = [
@@ -711,6 +732,7 @@ macro_rules! conformance {
 
 conformance!(
     claim_is_true_once_then_reports_duplicates,
+    the_inbox_is_looked_up_without_claiming,
     claiming_many_matches_claiming_one_by_one,
     rolled_back_claim_is_forgotten,
     dropped_transaction_rolls_back,

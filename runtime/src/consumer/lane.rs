@@ -52,8 +52,12 @@ enum Decision {
     Undecodable(String),
     /// An earlier event of its key is dead-lettered: park it behind that one.
     Parked(String),
-    /// Invalid, or delivered too often: dead-letter it and block its key.
+    /// Invalid: dead-letter it and block its key.
     Rejected(String),
+    /// Delivered more often than `max_attempts`: a duplicate when the inbox already holds it
+    /// (its earlier copy was applied, only the acks were lost), otherwise dead-letter it and
+    /// block its key.
+    Overdelivered(String),
     /// Claim it in the inbox and hand it to the handler.
     Apply,
 }
@@ -236,6 +240,7 @@ impl Lane {
     /// every claim still commits or rolls back with the handlers' writes.
     async fn try_batch(&self, batch: &[Incoming]) -> Result<Vec<Outcome>, String> {
         let mut blocked_here = HashSet::new();
+        let mut overdelivered = false;
         let decisions: Vec<Decision> = batch
             .iter()
             .map(|incoming| {
@@ -244,9 +249,14 @@ impl Lane {
                     // Later events of the key in this batch park behind it.
                     blocked_here.insert(key.to_owned());
                 }
+                overdelivered |= matches!(decision, Decision::Overdelivered(_));
                 decision
             })
             .collect();
+        if overdelivered {
+            // Whether it blocks its key depends on the inbox: settled one event at a time.
+            return Err("an event was delivered more often than max_attempts".to_owned());
+        }
         let due: Vec<&str> = batch
             .iter()
             .zip(&decisions)
@@ -313,7 +323,7 @@ impl Lane {
         }
         match shared.handler.validate(envelope) {
             Err(reason) => Decision::Rejected(format!("invalid {}: {reason}", envelope.describe())),
-            Ok(()) if attempt > shared.config.max_attempts => Decision::Rejected(format!(
+            Ok(()) if attempt > shared.config.max_attempts => Decision::Overdelivered(format!(
                 "delivered {attempt} times without being settled (the consumer crashed or \
                  timed out on it every time)"
             )),
@@ -350,8 +360,16 @@ impl Lane {
                 let key = envelope.as_ref().ok().map(|e| e.key().to_owned());
                 return Ok(Outcome::DeadLettered(key));
             }
+            (Decision::Overdelivered(reason), Ok(envelope)) => {
+                if tx.inbox_contains(consumer, &envelope.id).await? {
+                    return Ok(Outcome::Duplicate);
+                }
+                self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
+                    .await?;
+                return Ok(Outcome::DeadLettered(Some(envelope.key().to_owned())));
+            }
             (Decision::Apply, Ok(envelope)) => envelope,
-            (Decision::Apply, Err(reason)) => {
+            (Decision::Apply | Decision::Overdelivered(_), Err(reason)) => {
                 // `decide` never says so; dead-letter rather than lose it.
                 let reason = format!("undecodable envelope: {reason}");
                 self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)

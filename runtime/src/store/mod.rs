@@ -221,6 +221,10 @@ pub trait Transaction: Send {
     /// the caller skips the handler).
     async fn inbox_claim(&mut self, consumer: &str, event_id: &str) -> Result<bool, StoreError>;
 
+    /// Whether `consumer` processed `event_id` already, without claiming it: an event about to
+    /// be dead-lettered for too many deliveries is only a duplicate when it was applied.
+    async fn inbox_contains(&mut self, consumer: &str, event_id: &str) -> Result<bool, StoreError>;
+
     /// Claims several events at once: `claimed[i]` is what [`Transaction::inbox_claim`] of
     /// `event_ids[i]` would return after the claims before it (an id given twice is claimed by
     /// its first occurrence only). The consumer claims a batch's events with this; a store

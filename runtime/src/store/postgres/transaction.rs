@@ -172,6 +172,10 @@ impl Transaction for PostgresTransaction {
         herald::inbox_claim(self.client()?, consumer, event_id, now).await
     }
 
+    async fn inbox_contains(&mut self, consumer: &str, event_id: &str) -> Result<bool, StoreError> {
+        herald::inbox_contains(self.client()?, consumer, event_id).await
+    }
+
     async fn outbox_push(&mut self, envelope: &Envelope) -> Result<(), StoreError> {
         let now = unix_millis(SystemTime::now());
         herald::outbox_push(self.client()?, envelope, now).await

@@ -35,6 +35,23 @@ pub(super) fn inbox_claim(
     Ok(inserted == 1)
 }
 
+/// Whether `consumer`'s inbox holds `event_id`.
+pub(super) fn inbox_contains(
+    connection: &Connection,
+    consumer: &str,
+    event_id: &str,
+) -> Result<bool, StoreError> {
+    const OPERATION: &str = "inbox lookup";
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM herald_inbox WHERE consumer = ?1 AND event_id = ?2)",
+        )
+        .map_err(|err| query_error(OPERATION, err))?;
+    statement
+        .query_row(params![consumer, event_id], |row| row.get(0))
+        .map_err(|err| query_error(OPERATION, err))
+}
+
 /// Inserts the inbox records of `event_ids` in one statement (the ids travel as one JSON
 /// array); `claimed[i]` tells whether `event_ids[i]` was new, a repeated id counting for its
 /// first occurrence only. One statement instead of one per event: a consumer's batch pays

@@ -110,6 +110,10 @@ impl Transaction for SqliteTransaction {
         )
     }
 
+    async fn inbox_contains(&mut self, consumer: &str, event_id: &str) -> Result<bool, StoreError> {
+        herald::inbox_contains(&self.connection, consumer, event_id)
+    }
+
     async fn inbox_claim_many(
         &mut self,
         consumer: &str,
