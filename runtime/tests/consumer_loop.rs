@@ -39,6 +39,8 @@ struct Replica {
     failing: Mutex<HashMap<String, Option<u32>>>,
     /// Applying the first key heals the second (one key's event waits for another's).
     heals: Mutex<HashMap<String, String>>,
+    /// Keys whose handler panics, and how many more times (None: always).
+    panicking: Mutex<HashMap<String, Option<u32>>>,
     active: Mutex<HashSet<String>>,
     violations: Mutex<Vec<String>>,
 }
@@ -61,9 +63,22 @@ impl Replica {
             .insert(healer.to_owned(), key.to_owned());
     }
 
+    fn panic_on(&self, key: &str, times: Option<u32>) {
+        self.panicking.lock().unwrap().insert(key.to_owned(), times);
+    }
+
     fn should_fail(&self, key: &str) -> bool {
-        let mut failing = self.failing.lock().unwrap();
-        match failing.get_mut(key) {
+        Self::take_one(&self.failing, key)
+    }
+
+    fn should_panic(&self, key: &str) -> bool {
+        Self::take_one(&self.panicking, key)
+    }
+
+    /// Whether `key` is listed in `faults`, counting one more use down.
+    fn take_one(faults: &Mutex<HashMap<String, Option<u32>>>, key: &str) -> bool {
+        let mut faults = faults.lock().unwrap();
+        match faults.get_mut(key) {
             None => false,
             Some(None) => true,
             Some(Some(0)) => false,
@@ -99,6 +114,9 @@ impl Handler for Replica {
         tx: &mut dyn Transaction,
     ) -> Result<(), HandlerError> {
         let ping: Ping = envelope.decode()?;
+        if self.should_panic(&ping.key) {
+            panic!("{} blew up", ping.key);
+        }
         if !self.active.lock().unwrap().insert(ping.key.clone()) {
             self.violation(format!("key {} handled concurrently", ping.key));
         }
@@ -383,6 +401,51 @@ async fn an_applied_event_delivered_too_often_is_a_duplicate_not_a_dead_letter()
             .all(|&(seq, applied)| seq == 2 && applied == 3),
         "{rows:?}"
     );
+}
+
+/// A panicking handler is a failed attempt: retried, then dead-lettered with the panic's
+/// message; the lane lives on and its other keys keep flowing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_panicking_handler_is_retried_then_dead_lettered_and_its_lane_lives_on() {
+    let world = world().await;
+    world.replica.panic_on("shaky", Some(2));
+    world.replica.panic_on("doomed", None);
+    world.publish("shaky", 0..3).await;
+    world.publish("doomed", 0..2).await;
+    world.publish("calm", 0..3).await;
+    let mut config = config("replica");
+    // One lane: every key shares the lane the panics happen in.
+    config.concurrency = Some(1);
+    let consumer = world.consumer(config);
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("shaky and calm applied, doomed dead-lettered", || {
+        let snapshot = metrics.snapshot();
+        snapshot.processed == 6 && snapshot.dead_lettered == 1
+    })
+    .await;
+    running.stop().await;
+
+    let rows = world.replica_rows().await;
+    assert_eq!(rows.get("shaky"), Some(&(2, 3)));
+    assert_eq!(rows.get("calm"), Some(&(2, 3)));
+    assert_eq!(rows.get("doomed"), None);
+    assert!(metrics.snapshot().retried >= 2);
+    let letters = world.store.dead_letters("replica").await.unwrap();
+    let failed: Vec<_> = letters
+        .iter()
+        .filter(|letter| letter.status == DeadLetterStatus::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{letters:?}");
+    assert_eq!(failed[0].subject, "doomed");
+    assert!(
+        failed[0]
+            .reason
+            .contains("the handler panicked: doomed blew up"),
+        "{}",
+        failed[0].reason
+    );
+    assert_eq!(world.violations(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

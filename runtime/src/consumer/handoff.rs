@@ -45,21 +45,31 @@ pub(crate) struct LaneSender {
 #[derive(Debug)]
 pub(crate) struct LaneGone;
 
+/// Events that did not reach their lane (it is gone), given back to be handed to the bus.
+pub(crate) struct Undelivered(pub(crate) Vec<Incoming>);
+
+impl std::fmt::Debug for Undelivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Undelivered({} events)", self.0.len())
+    }
+}
+
 impl LaneSender {
     /// Sends `events` (in order) once the lane has room for them; a chunk larger than the
-    /// whole capacity waits for an empty channel.
-    pub(crate) async fn deliver(&self, events: Vec<Incoming>) -> Result<(), LaneGone> {
+    /// whole capacity waits for an empty channel. When the lane is gone the events come back.
+    pub(crate) async fn deliver(&self, events: Vec<Incoming>) -> Result<(), Undelivered> {
         let count = u32::try_from(credits_of(&events, self.capacity)).unwrap_or(u32::MAX);
         // Closed when the lane's receiving end is gone.
-        let permits = self
-            .credits
-            .acquire_many(count)
-            .await
-            .map_err(|_| LaneGone)?;
+        let Ok(permits) = self.credits.acquire_many(count).await else {
+            return Err(Undelivered(events));
+        };
         permits.forget();
         self.sender
             .send(LaneMessage::Deliver(events))
-            .map_err(|_| LaneGone)
+            .map_err(|failed| match failed.0 {
+                LaneMessage::Deliver(events) => Undelivered(events),
+                LaneMessage::Replay { .. } => Undelivered(Vec::new()),
+            })
     }
 
     /// Sends a request that takes no room (a dead-letter operation).
@@ -184,6 +194,9 @@ mod tests {
         sender.deliver(events(1)).await.unwrap();
         drop(receiver);
         let sent = tokio::time::timeout(Duration::from_secs(5), sender.deliver(events(1))).await;
-        assert!(matches!(sent, Ok(Err(LaneGone))));
+        match sent {
+            Ok(Err(Undelivered(back))) => assert_eq!(back.len(), 1, "the events come back"),
+            _ => panic!("a gone lane must fail the sender"),
+        }
     }
 }

@@ -2,10 +2,13 @@
 //! back to one event per transaction when a batch fails. An event whose handler asks for a
 //! retry waits in [`Held`] with the later events of its key while the lane's other keys go on.
 
+use std::any::Any;
 use std::collections::{HashSet, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -321,7 +324,10 @@ impl Lane {
                 "parked behind an earlier dead letter of key {key:?}"
             ));
         }
-        match shared.handler.validate(envelope) {
+        let validated =
+            std::panic::catch_unwind(AssertUnwindSafe(|| shared.handler.validate(envelope)))
+                .unwrap_or_else(|panic| Err(panicked("validate", &*panic)));
+        match validated {
             Err(reason) => Decision::Rejected(format!("invalid {}: {reason}", envelope.describe())),
             Ok(()) if attempt > shared.config.max_attempts => Decision::Overdelivered(format!(
                 "delivered {attempt} times without being settled (the consumer crashed or \
@@ -402,12 +408,14 @@ impl Lane {
             span.record("trace_id", trace.trace_id_hex());
             span.record("parent_id", trace.to_string());
         }
-        shared
-            .handler
-            .handle(envelope, tx)
-            .instrument(span)
+        // A panicking handler is a failed attempt like any other: retried, then dead-lettered
+        // with the panic's message. Left to unwind, it would end the lane and strand every
+        // event routed to it unacked.
+        let handled = AssertUnwindSafe(shared.handler.handle(envelope, tx).instrument(span))
+            .catch_unwind()
             .await
-            .map_err(Failure::Handler)?;
+            .unwrap_or_else(|panic| Err(HandlerError::retry(panicked("handler", &*panic))));
+        handled.map_err(Failure::Handler)?;
         Ok(Outcome::Applied)
     }
 
@@ -570,4 +578,14 @@ async fn until(due: Option<Instant>) {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
     }
+}
+
+/// The message of a caught panic in `what` (the handler's `handle` or `validate`).
+fn panicked(what: &str, panic: &(dyn Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    format!("the {what} panicked: {message}")
 }

@@ -28,6 +28,7 @@ mod metrics;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -41,7 +42,7 @@ pub use dead_letters::Replay;
 pub use handler::{BoxError, Consumable, Handler, HandlerError};
 pub use metrics::{Metrics, MetricsSnapshot};
 
-use handoff::LaneSender;
+use handoff::{LaneSender, Undelivered};
 use lane::{Incoming, Lane, LaneMessage};
 
 /// Why a consumer could not run, or a dead-letter operation could not complete.
@@ -293,10 +294,20 @@ impl Consumer {
 
 /// Sends a chunk of events to its lane, waiting while the lane is full.
 async fn hand_over(sender: &LaneSender, lane: usize, chunk: Vec<Incoming>) {
-    if sender.deliver(chunk).await.is_err() {
-        // A lane only ends when its channel closes; not while we hold it. The events go
-        // unacked, so the bus delivers them again.
-        tracing::error!(lane, "a consumer lane ended unexpectedly");
+    if let Err(Undelivered(events)) = sender.deliver(chunk).await {
+        // A lane only ends when its channel closes, not while we hold it (a handler's panic
+        // is caught in the lane). Should one end anyway, its events go back to the bus now:
+        // left unacked, a RabbitMQ delivery only returns when its channel closes.
+        tracing::error!(
+            lane,
+            events = events.len(),
+            "a consumer lane ended unexpectedly; its events go back to the bus"
+        );
+        for incoming in events {
+            if let Err(error) = incoming.delivery.acker.nak(Duration::ZERO).await {
+                tracing::warn!(%error, "nak failed; the bus delivers the event again later");
+            }
+        }
     }
 }
 
