@@ -2,12 +2,14 @@
 //! own stream (a random catalog name) and deletes it at the end.
 #![cfg(feature = "nats")]
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod bus_support;
+
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use bus_support::{drain, envelope_from, parse};
 use herald_runtime::bus::nats::{NatsBus, NatsConfig, NatsStorage, subject_token};
-use herald_runtime::{Bus, BusError, Delivery, Envelope, Subscription, SubscriptionSpec};
-use serde_json::value::RawValue;
+use herald_runtime::{Bus, BusError, Envelope, SubscriptionSpec};
 
 fn nats_url() -> Option<String> {
     herald_runtime::testing::service_url("HERALD_TEST_NATS_URL")
@@ -31,18 +33,7 @@ async fn delete_stream(url: &str, bus: &NatsBus) {
 }
 
 fn envelope(event_type: &str, key: &str, n: usize) -> Envelope {
-    Envelope {
-        id: uuid::Uuid::now_v7().to_string(),
-        source: "nats-bus-test".to_owned(),
-        event_type: event_type.to_owned(),
-        subject: Some(key.to_owned()),
-        time: Some("2024-05-01T12:00:00Z".to_owned()),
-        dataschema: Some(format!("herald:{event_type}/1")),
-        datacontenttype: Some("application/json".to_owned()),
-        traceparent: None,
-        extensions: BTreeMap::new(),
-        data: RawValue::from_string(format!(r#"{{"n":{n},"key":{key:?}}}"#)).expect("raw json"),
-    }
+    envelope_from("nats-bus-test", event_type, key, n)
 }
 
 fn spec(consumer: &str) -> SubscriptionSpec {
@@ -50,27 +41,6 @@ fn spec(consumer: &str) -> SubscriptionSpec {
         ack_wait: Duration::from_secs(1),
         ..SubscriptionSpec::new(consumer)
     }
-}
-
-fn parse(delivery: &Delivery) -> Envelope {
-    Envelope::from_slice(&delivery.payload).expect("a valid envelope")
-}
-
-/// Fetches and acks until `count` deliveries came or `limit` passed.
-async fn drain(sub: &mut dyn Subscription, count: usize, limit: Duration) -> Vec<Envelope> {
-    let started = Instant::now();
-    let mut got = Vec::new();
-    while got.len() < count && started.elapsed() < limit {
-        let batch = sub
-            .fetch(500, Duration::from_millis(500))
-            .await
-            .expect("fetch");
-        for delivery in batch {
-            got.push(parse(&delivery));
-            delivery.acker.ack().await.expect("ack");
-        }
-    }
-    got
 }
 
 #[tokio::test]

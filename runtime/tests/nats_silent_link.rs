@@ -8,6 +8,7 @@
 //! waiting out the client's default three minutes.
 #![cfg(feature = "nats")]
 
+mod bus_support;
 mod silent_network;
 
 use std::time::Duration;

@@ -2,9 +2,12 @@
 //! exchange (a random catalog name) and consumers, and deletes them at the end.
 #![cfg(feature = "rabbitmq")]
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod bus_support;
+
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use bus_support::{drain, envelope_from, parse};
 use herald_runtime::bus::rabbitmq::{RabbitBus, RabbitConfig};
 use herald_runtime::{Bus, BusError, Delivery, Envelope, Subscription, SubscriptionSpec};
 use lapin::options::{
@@ -66,18 +69,7 @@ async fn clean_up(url: &str, bus: &RabbitBus, consumers: &[&str]) {
 }
 
 fn envelope(event_type: &str, key: &str, n: usize) -> Envelope {
-    Envelope {
-        id: uuid::Uuid::now_v7().to_string(),
-        source: "rabbitmq-bus-test".to_owned(),
-        event_type: event_type.to_owned(),
-        subject: Some(key.to_owned()),
-        time: Some("2024-05-01T12:00:00Z".to_owned()),
-        dataschema: Some(format!("herald:{event_type}/1")),
-        datacontenttype: Some("application/json".to_owned()),
-        traceparent: None,
-        extensions: BTreeMap::new(),
-        data: RawValue::from_string(format!(r#"{{"n":{n},"key":{key:?}}}"#)).expect("raw json"),
-    }
+    envelope_from("rabbitmq-bus-test", event_type, key, n)
 }
 
 fn spec(consumer: &str) -> SubscriptionSpec {
@@ -88,31 +80,10 @@ fn spec(consumer: &str) -> SubscriptionSpec {
     }
 }
 
-fn parse(delivery: &Delivery) -> Envelope {
-    Envelope::from_slice(&delivery.payload).expect("a valid envelope")
-}
-
 fn n_of(envelope: &Envelope) -> u64 {
     envelope.data_value().expect("json")["n"]
         .as_u64()
         .expect("n")
-}
-
-/// Fetches and acks until `count` deliveries came or `limit` passed.
-async fn drain(sub: &mut dyn Subscription, count: usize, limit: Duration) -> Vec<Envelope> {
-    let started = Instant::now();
-    let mut got = Vec::new();
-    while got.len() < count && started.elapsed() < limit {
-        let batch = sub
-            .fetch(500, Duration::from_millis(500))
-            .await
-            .expect("fetch");
-        for delivery in batch {
-            got.push(parse(&delivery));
-            delivery.acker.ack().await.expect("ack");
-        }
-    }
-    got
 }
 
 /// Fetches one delivery, failing the test when none comes within 5 s.

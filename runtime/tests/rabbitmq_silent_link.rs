@@ -7,6 +7,7 @@
 //! back both sides reconnect by themselves and every event published after it arrives.
 #![cfg(feature = "rabbitmq")]
 
+mod bus_support;
 mod silent_network;
 
 use std::time::{Duration, Instant};

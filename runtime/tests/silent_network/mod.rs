@@ -139,19 +139,7 @@ pub fn through(url: &str, default_port: u16, port: u16) -> String {
 
 /// An `OrderPlaced` envelope numbered `n`, from `source`.
 pub fn envelope(source: &str, n: usize) -> herald_runtime::Envelope {
-    herald_runtime::Envelope {
-        id: uuid::Uuid::now_v7().to_string(),
-        source: source.to_owned(),
-        event_type: "OrderPlaced".to_owned(),
-        subject: Some(format!("o-{}", n % 5)),
-        time: None,
-        dataschema: Some("herald:OrderPlaced/1".to_owned()),
-        datacontenttype: Some("application/json".to_owned()),
-        traceparent: None,
-        extensions: std::collections::BTreeMap::new(),
-        data: serde_json::value::RawValue::from_string(format!(r#"{{"n":{n}}}"#))
-            .expect("raw json"),
-    }
+    crate::bus_support::envelope_from(source, "OrderPlaced", &format!("o-{}", n % 5), n)
 }
 
 /// Publishes one event and takes it, before anything goes wrong.
@@ -207,9 +195,7 @@ pub async fn everything_arrives_after_thaw(
         );
         if let Ok(deliveries) = sub.fetch(50, Duration::from_millis(500)).await {
             for delivery in deliveries {
-                let envelope = herald_runtime::Envelope::from_slice(&delivery.payload)
-                    .expect("a valid envelope");
-                received.insert(envelope.id);
+                received.insert(crate::bus_support::parse(&delivery).id);
                 let _ = delivery.acker.ack().await;
             }
         }
