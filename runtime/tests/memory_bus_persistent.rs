@@ -15,25 +15,17 @@ use herald_runtime::bus::memory::{COMPACT_BATCH, MemoryBus, MemoryBusConfig, Ret
 use herald_runtime::consumer::Backoff;
 use herald_runtime::store::sqlite::SqliteStore;
 use herald_runtime::{
-    Bus, Consumer, ConsumerConfig, Envelope, Handler, HandlerError, SqlValue, Store,
-    SubscriptionSpec, Transaction,
+    Bus, Consumer, ConsumerConfig, Envelope, Handler, HandlerError, SqlValue, Store, Transaction,
 };
 use tokio_util::sync::CancellationToken;
 
-use common::{Ping, Pong, ping};
+use common::{Ping, WAIT, ns, ping, pong, spec};
 
-fn pong(n: u32) -> Envelope {
-    Envelope::wrap("test", &Pong { n }, None).unwrap()
-}
-
-fn spec(name: &str) -> SubscriptionSpec {
-    let mut spec = SubscriptionSpec::new(name);
-    spec.ack_wait = Duration::from_millis(200);
-    spec.max_deliver = 3;
-    spec
-}
-
-const WAIT: Duration = Duration::from_millis(50);
+memory_bus_contract!(async {
+    let db = super::Db::new();
+    let (store, bus) = db.open().await;
+    (bus, (store, db))
+});
 
 /// A database file that outlives the buses opened on it.
 struct Db {
@@ -61,179 +53,6 @@ async fn open(path: &Path) -> (SqliteStore, MemoryBus) {
     let store = SqliteStore::open(path, Default::default()).unwrap();
     let bus = MemoryBus::persistent(&store).await.unwrap();
     (store, bus)
-}
-
-/// The `n` of each delivery's Ping.
-fn ns(deliveries: &[herald_runtime::Delivery]) -> Vec<u64> {
-    deliveries
-        .iter()
-        .map(|d| {
-            let e = Envelope::from_slice(&d.payload).unwrap();
-            e.data_value().unwrap()["n"].as_u64().unwrap()
-        })
-        .collect()
-}
-
-// The contract, as tests/memory_bus.rs checks it on the in-memory bus.
-
-#[tokio::test]
-async fn delivers_in_order_and_ack_settles() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    let sent: Vec<_> = (0..10).map(|n| ping("k", n)).collect();
-    bus.publish_all(&sent).await.unwrap();
-    let got = sub.fetch(100, WAIT).await.unwrap();
-    assert_eq!(got.len(), 10);
-    for (delivery, envelope) in got.iter().zip(&sent) {
-        assert_eq!(delivery.payload, envelope.to_vec());
-        assert_eq!(delivery.attempt, 1);
-    }
-    for delivery in got {
-        delivery.acker.ack().await.unwrap();
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(sub.fetch(100, WAIT).await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn nak_redelivers_with_the_next_attempt() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    bus.publish(&ping("k", 1)).await.unwrap();
-    let first = sub.fetch(1, WAIT).await.unwrap().pop().unwrap();
-    first.acker.nak(Duration::from_millis(10)).await.unwrap();
-    let again = sub
-        .fetch(1, Duration::from_millis(200))
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
-    assert_eq!(again.attempt, 2);
-    assert_eq!(again.payload, first.payload);
-}
-
-#[tokio::test]
-async fn unacked_deliveries_return_after_ack_wait_up_to_max_deliver() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    bus.publish(&ping("k", 1)).await.unwrap();
-    let mut attempts = Vec::new();
-    for _ in 0..5 {
-        if let Some(delivery) = sub
-            .fetch(1, Duration::from_millis(300))
-            .await
-            .unwrap()
-            .pop()
-        {
-            attempts.push(delivery.attempt);
-        }
-    }
-    assert_eq!(attempts, vec![1, 2, 3], "capped at max_deliver = 3");
-}
-
-#[tokio::test]
-async fn a_late_ack_of_an_old_delivery_does_not_settle_the_new_one() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    bus.publish(&ping("k", 1)).await.unwrap();
-    let old = sub.fetch(1, WAIT).await.unwrap().pop().unwrap();
-    let new = sub
-        .fetch(1, Duration::from_millis(400))
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
-    assert_eq!(new.attempt, 2);
-    old.acker.ack().await.unwrap();
-    let third = sub
-        .fetch(1, Duration::from_millis(400))
-        .await
-        .unwrap()
-        .pop();
-    assert_eq!(
-        third.map(|d| d.attempt),
-        Some(3),
-        "the old ack must not count"
-    );
-    drop(new);
-}
-
-#[tokio::test]
-async fn the_same_id_is_published_once() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let envelope = ping("k", 1);
-    bus.publish(&envelope).await.unwrap();
-    bus.publish(&envelope).await.unwrap();
-    bus.publish_all(&[envelope.clone(), envelope.clone()])
-        .await
-        .unwrap();
-    assert_eq!(bus.len(), 1);
-}
-
-#[tokio::test]
-async fn consumers_filter_by_type_and_keep_their_own_cursor() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut only_pong = spec("pongs");
-    only_pong.event_types = vec!["Pong".into()];
-    let mut pongs = bus.subscribe(&only_pong).await.unwrap();
-    let mut all = bus.subscribe(&spec("all")).await.unwrap();
-    bus.publish(&ping("k", 1)).await.unwrap();
-    bus.publish(&pong(2)).await.unwrap();
-    let got = pongs.fetch(10, WAIT).await.unwrap();
-    assert_eq!(got.len(), 1);
-    assert!(String::from_utf8_lossy(&got[0].payload).contains("\"Pong\""));
-    assert_eq!(all.fetch(10, WAIT).await.unwrap().len(), 2);
-}
-
-#[tokio::test]
-async fn a_new_subscription_under_the_same_name_resumes_and_takes_over_unacked() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    bus.publish_all(&[ping("k", 1), ping("k", 2), ping("k", 3)])
-        .await
-        .unwrap();
-    let got = sub.fetch(2, WAIT).await.unwrap();
-    let mut got = got.into_iter();
-    got.next().unwrap().acker.ack().await.unwrap();
-    drop(got);
-    drop(sub);
-    let mut resumed = bus.subscribe(&spec("c")).await.unwrap();
-    let again = resumed.fetch(10, WAIT).await.unwrap();
-    assert_eq!(ns(&again), vec![2, 3]);
-    assert_eq!(again[0].attempt, 2);
-}
-
-#[tokio::test]
-async fn fetch_waits_for_a_publish_and_returns_empty_on_timeout() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    let started = std::time::Instant::now();
-    assert!(sub.fetch(1, WAIT).await.unwrap().is_empty());
-    assert!(started.elapsed() >= WAIT);
-    let publisher = bus.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        publisher.publish(&ping("k", 1)).await.unwrap();
-    });
-    assert_eq!(sub.fetch(1, Duration::from_secs(5)).await.unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn a_closed_bus_refuses_work() {
-    let db = Db::new();
-    let (_store, bus) = db.open().await;
-    let mut sub = bus.subscribe(&spec("c")).await.unwrap();
-    bus.close();
-    assert!(bus.publish(&ping("k", 1)).await.is_err());
-    assert!(sub.fetch(1, WAIT).await.is_err());
 }
 
 // What a restart keeps.
