@@ -232,6 +232,34 @@ async fn a_nak_redelivers_with_attempt_two() {
     clean_up(&url, &bus, &[&consumer]).await;
 }
 
+/// At shutdown the consumer stops its subscription before handing events back: a nak then
+/// returns the event to the queue once, instead of the broker pushing it straight back to the
+/// same consumer and counting its return again when the connection closes.
+#[tokio::test]
+async fn after_stop_a_nak_returns_the_event_once() {
+    let Some(url) = amqp_url() else { return };
+    let bus = fresh_bus(&url, |_| {}).await;
+    let consumer = unique("stop");
+    let mut sub = bus.subscribe(&spec(&consumer)).await.expect("subscribe");
+    let sent = envelope("OrderPlaced", "o-1", 1);
+    bus.publish(&sent).await.expect("publish");
+    let held = fetch_one(sub.as_mut()).await;
+    sub.stop().await;
+    held.acker.nak(Duration::ZERO).await.expect("nak");
+    // Time for a broker still pushing to this consumer to do so (without `stop` it does, and
+    // the event comes back below as attempt 3).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(sub);
+
+    let mut next = bus.subscribe(&spec(&consumer)).await.expect("subscribe");
+    let again = fetch_one(next.as_mut()).await;
+    assert_eq!(parse(&again).id, sent.id);
+    assert_eq!(again.attempt, 2, "returned once, by the nak");
+    again.acker.ack().await.expect("ack");
+    drop(next);
+    clean_up(&url, &bus, &[&consumer]).await;
+}
+
 #[tokio::test]
 async fn an_event_over_the_delivery_limit_is_dead_lettered_to_the_consumers_dead_queue() {
     let Some(url) = amqp_url() else { return };

@@ -132,6 +132,13 @@ pub trait Subscription: Send {
     /// `Err(BusError::Unavailable)` only while it stays unreachable, and the next call tries
     /// again.
     async fn fetch(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError>;
+
+    /// Stops the broker from pushing further deliveries (the consumer is shutting down), while
+    /// the ones already handed out can still be acked or nak'ed. Without it, an event nak'ed
+    /// at shutdown would be pushed straight back to this same consumer by a broker that
+    /// pushes (RabbitMQ), and count one more delivery when the connection closes. Brokers the
+    /// consumer pulls from need nothing: the default does nothing.
+    async fn stop(&mut self) {}
 }
 
 /// One delivery of one event to one consumer.

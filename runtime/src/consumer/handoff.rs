@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
 
 use super::lane::{Incoming, LaneMessage};
 
@@ -56,11 +57,20 @@ impl std::fmt::Debug for Undelivered {
 
 impl LaneSender {
     /// Sends `events` (in order) once the lane has room for them; a chunk larger than the
-    /// whole capacity waits for an empty channel. When the lane is gone the events come back.
-    pub(crate) async fn deliver(&self, events: Vec<Incoming>) -> Result<(), Undelivered> {
+    /// whole capacity waits for an empty channel. When the lane is gone, or `stop` comes first,
+    /// the events come back.
+    pub(crate) async fn deliver(
+        &self,
+        events: Vec<Incoming>,
+        stop: &CancellationToken,
+    ) -> Result<(), Undelivered> {
         let count = u32::try_from(credits_of(&events, self.capacity)).unwrap_or(u32::MAX);
-        // Closed when the lane's receiving end is gone.
-        let Ok(permits) = self.credits.acquire_many(count).await else {
+        let permits = tokio::select! {
+            // Closed when the lane's receiving end is gone.
+            permits = self.credits.acquire_many(count) => permits.ok(),
+            () = stop.cancelled() => None,
+        };
+        let Some(permits) = permits else {
             return Err(Undelivered(events));
         };
         permits.forget();
@@ -155,6 +165,12 @@ mod tests {
             .collect()
     }
 
+    impl LaneSender {
+        async fn deliver_now(&self, events: Vec<Incoming>) -> Result<(), Undelivered> {
+            self.deliver(events, &CancellationToken::new()).await
+        }
+    }
+
     fn delivered(message: Option<LaneMessage>) -> Vec<u8> {
         match message {
             Some(LaneMessage::Deliver(events)) => events
@@ -168,13 +184,14 @@ mod tests {
     #[tokio::test]
     async fn the_bound_counts_events_not_chunks() {
         let (sender, mut receiver) = channel(4);
-        sender.deliver(events(3)).await.unwrap();
+        sender.deliver_now(events(3)).await.unwrap();
         // One credit left: a chunk of two waits until the lane takes the first chunk.
-        let blocked = tokio::time::timeout(Duration::from_millis(50), sender.deliver(events(2)));
+        let blocked =
+            tokio::time::timeout(Duration::from_millis(50), sender.deliver_now(events(2)));
         assert!(blocked.await.is_err(), "a full lane holds the sender back");
         assert_eq!(delivered(receiver.try_recv()), [0, 1, 2]);
-        sender.deliver(events(2)).await.unwrap();
-        sender.deliver(events(2)).await.unwrap();
+        sender.deliver_now(events(2)).await.unwrap();
+        sender.deliver_now(events(2)).await.unwrap();
         assert_eq!(delivered(receiver.recv().await), [0, 1]);
         assert_eq!(delivered(receiver.recv().await), [0, 1]);
     }
@@ -182,18 +199,36 @@ mod tests {
     #[tokio::test]
     async fn a_chunk_larger_than_the_bound_waits_for_an_empty_lane() {
         let (sender, mut receiver) = channel(2);
-        sender.deliver(events(5)).await.unwrap();
+        sender.deliver_now(events(5)).await.unwrap();
         assert_eq!(delivered(receiver.recv().await), [0, 1, 2, 3, 4]);
-        sender.deliver(events(1)).await.unwrap();
+        sender.deliver_now(events(1)).await.unwrap();
         assert_eq!(delivered(receiver.recv().await), [0]);
+    }
+
+    #[tokio::test]
+    async fn a_stop_while_the_lane_is_full_gives_the_events_back() {
+        let (sender, _receiver) = channel(1);
+        sender.deliver_now(events(1)).await.unwrap();
+        let stop = CancellationToken::new();
+        let stopping = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stopping.cancel();
+        });
+        let sent = tokio::time::timeout(Duration::from_secs(5), sender.deliver(events(2), &stop));
+        match sent.await {
+            Ok(Err(Undelivered(back))) => assert_eq!(back.len(), 2),
+            _ => panic!("the stop must end the wait and give the events back"),
+        }
     }
 
     #[tokio::test]
     async fn a_gone_lane_fails_the_sender_instead_of_blocking_it() {
         let (sender, receiver) = channel(1);
-        sender.deliver(events(1)).await.unwrap();
+        sender.deliver_now(events(1)).await.unwrap();
         drop(receiver);
-        let sent = tokio::time::timeout(Duration::from_secs(5), sender.deliver(events(1))).await;
+        let sent =
+            tokio::time::timeout(Duration::from_secs(5), sender.deliver_now(events(1))).await;
         match sent {
             Ok(Err(Undelivered(back))) => assert_eq!(back.len(), 1, "the events come back"),
             _ => panic!("a gone lane must fail the sender"),

@@ -149,10 +149,13 @@ impl Consumer {
         let batch_size = shared.config.batch_size.max(1);
         let mut senders = Vec::with_capacity(lane_count);
         let mut workers = Vec::with_capacity(lane_count);
+        // The lanes hear of the shutdown only once the subscription stopped: an event they
+        // hand back then is not pushed straight back to this consumer.
+        let lanes_stop = CancellationToken::new();
         for _ in 0..lane_count {
             let (sender, receiver) = handoff::channel(batch_size.saturating_mul(2));
             senders.push(sender);
-            let lane = Lane::new(shared.clone(), shutdown.clone());
+            let lane = Lane::new(shared.clone(), lanes_stop.clone());
             workers.push(tokio::spawn(lane.run(receiver)));
         }
         *lock(&self.lanes) = Some(senders.clone());
@@ -179,12 +182,12 @@ impl Consumer {
                         chunks[lane].push(Incoming { delivery, envelope });
                         if chunks[lane].len() >= batch_size {
                             let chunk = std::mem::take(&mut chunks[lane]);
-                            hand_over(&senders[lane], lane, chunk).await;
+                            hand_over(&senders[lane], lane, chunk, &shutdown).await;
                         }
                     }
                     for (lane, chunk) in chunks.into_iter().enumerate() {
                         if !chunk.is_empty() {
-                            hand_over(&senders[lane], lane, chunk).await;
+                            hand_over(&senders[lane], lane, chunk, &shutdown).await;
                         }
                     }
                 }
@@ -200,6 +203,8 @@ impl Consumer {
             }
         }
 
+        subscription.stop().await;
+        lanes_stop.cancel();
         *lock(&self.lanes) = None;
         drop(senders);
         for worker in workers {
@@ -293,16 +298,31 @@ impl Consumer {
 }
 
 /// Sends a chunk of events to its lane, waiting while the lane is full.
-async fn hand_over(sender: &LaneSender, lane: usize, chunk: Vec<Incoming>) {
-    if let Err(Undelivered(events)) = sender.deliver(chunk).await {
-        // A lane only ends when its channel closes, not while we hold it (a handler's panic
-        // is caught in the lane). Should one end anyway, its events go back to the bus now:
-        // left unacked, a RabbitMQ delivery only returns when its channel closes.
-        tracing::error!(
-            lane,
-            events = events.len(),
-            "a consumer lane ended unexpectedly; its events go back to the bus"
-        );
+/// At shutdown a full lane is not waited for (it may be pausing for a store that is down):
+/// the chunk goes back to the bus.
+async fn hand_over(
+    sender: &LaneSender,
+    lane: usize,
+    chunk: Vec<Incoming>,
+    shutdown: &CancellationToken,
+) {
+    if let Err(Undelivered(events)) = sender.deliver(chunk, shutdown).await {
+        if shutdown.is_cancelled() {
+            tracing::debug!(
+                lane,
+                events = events.len(),
+                "shutting down; events go back to the bus"
+            );
+        } else {
+            // A lane only ends when its channel closes, not while we hold it (a handler's
+            // panic is caught in the lane). Should one end anyway, its events go back to the
+            // bus now: left unacked, a RabbitMQ delivery only returns when its channel closes.
+            tracing::error!(
+                lane,
+                events = events.len(),
+                "a consumer lane ended unexpectedly; its events go back to the bus"
+            );
+        }
         for incoming in events {
             if let Err(error) = incoming.delivery.acker.nak(Duration::ZERO).await {
                 tracing::warn!(%error, "nak failed; the bus delivers the event again later");

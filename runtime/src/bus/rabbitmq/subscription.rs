@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::{FutureExt, StreamExt};
 use lapin::Consumer;
-use lapin::options::{BasicConsumeOptions, BasicQosOptions};
+use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use tokio::time::Instant;
 
@@ -189,6 +189,27 @@ impl Subscription for RabbitSubscription {
             }
             if Instant::now() >= deadline {
                 return Err(self.failure());
+            }
+        }
+    }
+
+    /// Cancels the broker-side consumer (`basic.cancel`), keeping the channel open so the
+    /// deliveries handed out can still be settled.
+    async fn stop(&mut self) {
+        let Some(live) = self.live.as_ref() else {
+            return;
+        };
+        let cancelling = live
+            .link
+            .channel
+            .basic_cancel(live.consumer.tag(), BasicCancelOptions::default());
+        match tokio::time::timeout(self.config.connect_timeout, cancelling).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::debug!(consumer = %self.topology.queue, %error, "rabbitmq: cancelling the consumer failed");
+            }
+            Err(_) => {
+                tracing::debug!(consumer = %self.topology.queue, "rabbitmq: cancelling the consumer timed out");
             }
         }
     }
