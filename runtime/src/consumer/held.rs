@@ -70,7 +70,19 @@ impl Held {
             .map(|envelope| envelope.key());
         match key.and_then(|key| self.keys.get_mut(key)) {
             Some(held) => {
-                held.events.push_back(incoming);
+                let id = incoming.envelope.as_ref().ok().map(|e| e.id.clone());
+                let waiting = held
+                    .events
+                    .iter_mut()
+                    .find(|waiting| waiting.envelope.as_ref().ok().map(|e| &e.id) == id.as_ref());
+                match waiting {
+                    // A redelivery of an event already waiting here (its delivery's channel
+                    // closed, or its ack deadline passed): it keeps its place and takes the
+                    // newer delivery, the one the broker now tracks. Queued as well, it would be
+                    // applied or dead-lettered twice.
+                    Some(waiting) => waiting.delivery = incoming.delivery,
+                    None => held.events.push_back(incoming),
+                }
                 None
             }
             None => Some(incoming),
@@ -108,5 +120,86 @@ impl Held {
             .drain()
             .flat_map(|(_, held)| held.events)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use serde_json::value::RawValue;
+
+    use super::*;
+    use crate::bus::{Acker, BusError, Delivery};
+    use crate::envelope::Envelope;
+
+    struct Unsettled;
+
+    #[async_trait]
+    impl Acker for Unsettled {
+        async fn ack(self: Box<Self>) -> Result<(), BusError> {
+            Ok(())
+        }
+        async fn nak(self: Box<Self>, _delay: Duration) -> Result<(), BusError> {
+            Ok(())
+        }
+    }
+
+    fn incoming(id: &str, key: &str, attempt: u32) -> Incoming {
+        let envelope = Envelope {
+            id: id.to_owned(),
+            source: "held-test".to_owned(),
+            event_type: "Ping".to_owned(),
+            subject: Some(key.to_owned()),
+            time: None,
+            dataschema: None,
+            datacontenttype: None,
+            traceparent: None,
+            extensions: BTreeMap::new(),
+            data: RawValue::from_string("{}".to_owned()).unwrap(),
+        };
+        Incoming {
+            delivery: Delivery {
+                payload: envelope.to_vec(),
+                attempt,
+                pending: None,
+                acker: Box::new(Unsettled),
+            },
+            envelope: Ok(envelope),
+        }
+    }
+
+    fn waiting(held: &mut Held) -> Vec<(String, u32)> {
+        held.take_due(Instant::now() + Duration::from_secs(3600))
+            .into_iter()
+            .flat_map(|due| due.events)
+            .map(|incoming| (incoming.envelope.unwrap().id, incoming.delivery.attempt))
+            .collect()
+    }
+
+    #[test]
+    fn later_events_of_a_held_key_queue_behind_it_and_other_keys_pass() {
+        let mut held = Held::default();
+        held.hold("k", incoming("e1", "k", 1), 1, Instant::now());
+        assert!(held.queue_if_held(incoming("e2", "k", 1)).is_none());
+        assert!(held.queue_if_held(incoming("x1", "other", 1)).is_some());
+        assert_eq!(waiting(&mut held), [("e1".into(), 1), ("e2".into(), 1)]);
+    }
+
+    #[test]
+    fn a_redelivered_copy_of_a_waiting_event_takes_its_place_instead_of_queueing() {
+        let mut held = Held::default();
+        held.hold("k", incoming("e1", "k", 1), 1, Instant::now());
+        assert!(held.queue_if_held(incoming("e2", "k", 1)).is_none());
+        // The broker delivers both again (the channel they came on closed).
+        assert!(held.queue_if_held(incoming("e1", "k", 2)).is_none());
+        assert!(held.queue_if_held(incoming("e2", "k", 2)).is_none());
+        assert_eq!(
+            waiting(&mut held),
+            [("e1".into(), 2), ("e2".into(), 2)],
+            "each event once, in its place, with the newer delivery"
+        );
     }
 }
