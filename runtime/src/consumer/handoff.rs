@@ -66,6 +66,8 @@ impl LaneSender {
     ) -> Result<(), Undelivered> {
         let count = u32::try_from(credits_of(&events, self.capacity)).unwrap_or(u32::MAX);
         let permits = tokio::select! {
+            // Room first: at shutdown, events the lane can still take go to it.
+            biased;
             // Closed when the lane's receiving end is gone.
             permits = self.credits.acquire_many(count) => permits.ok(),
             () = stop.cancelled() => None,

@@ -159,6 +159,7 @@ impl Consumer {
             workers.push(tokio::spawn(lane.run(receiver)));
         }
         *lock(&self.lanes) = Some(senders.clone());
+        let mut handover = Handover::new(senders);
 
         let mut failures = 0;
         while !shutdown.is_cancelled() {
@@ -182,12 +183,12 @@ impl Consumer {
                         chunks[lane].push(Incoming { delivery, envelope });
                         if chunks[lane].len() >= batch_size {
                             let chunk = std::mem::take(&mut chunks[lane]);
-                            hand_over(&senders[lane], lane, chunk, &shutdown).await;
+                            handover.send(lane, chunk, &shutdown).await;
                         }
                     }
                     for (lane, chunk) in chunks.into_iter().enumerate() {
                         if !chunk.is_empty() {
-                            hand_over(&senders[lane], lane, chunk, &shutdown).await;
+                            handover.send(lane, chunk, &shutdown).await;
                         }
                     }
                 }
@@ -206,7 +207,7 @@ impl Consumer {
         subscription.stop().await;
         lanes_stop.cancel();
         *lock(&self.lanes) = None;
-        drop(senders);
+        drop(handover);
         for worker in workers {
             if let Err(error) = worker.await {
                 tracing::error!(%error, "a consumer lane panicked");
@@ -298,33 +299,52 @@ impl Consumer {
 }
 
 /// Sends a chunk of events to its lane, waiting while the lane is full.
-/// At shutdown a full lane is not waited for (it may be pausing for a store that is down):
-/// the chunk goes back to the bus.
-async fn hand_over(
-    sender: &LaneSender,
-    lane: usize,
-    chunk: Vec<Incoming>,
-    shutdown: &CancellationToken,
-) {
-    if let Err(Undelivered(events)) = sender.deliver(chunk, shutdown).await {
-        if shutdown.is_cancelled() {
+/// The fetch loop's hand-off to the lanes. At shutdown a full lane is not waited for (it may be
+/// pausing for a store that is down): its chunk goes back to the bus, and so does every later
+/// chunk for that lane, so no event of a key is applied after a later one was handed back.
+struct Handover {
+    senders: Vec<LaneSender>,
+    /// Lanes whose events now go back to the bus.
+    closed: Vec<bool>,
+}
+
+impl Handover {
+    fn new(senders: Vec<LaneSender>) -> Handover {
+        let closed = vec![false; senders.len()];
+        Handover { senders, closed }
+    }
+
+    /// Sends a chunk of events to its lane, waiting while the lane is full.
+    async fn send(&mut self, lane: usize, chunk: Vec<Incoming>, shutdown: &CancellationToken) {
+        let events = if self.closed[lane] {
+            chunk
+        } else {
+            match self.senders[lane].deliver(chunk, shutdown).await {
+                Ok(()) => return,
+                Err(Undelivered(events)) => events,
+            }
+        };
+        // A lane ends only when its channel closes, not while the fetch loop holds it (a
+        // handler's panic is caught in the lane). Should one end anyway, its events go back
+        // to the bus, paced so they do not spin through a lane that is gone.
+        let pause = if shutdown.is_cancelled() {
             tracing::debug!(
                 lane,
                 events = events.len(),
                 "shutting down; events go back to the bus"
             );
+            Duration::ZERO
         } else {
-            // A lane only ends when its channel closes, not while we hold it (a handler's
-            // panic is caught in the lane). Should one end anyway, its events go back to the
-            // bus now: left unacked, a RabbitMQ delivery only returns when its channel closes.
             tracing::error!(
                 lane,
                 events = events.len(),
                 "a consumer lane ended unexpectedly; its events go back to the bus"
             );
-        }
+            Duration::from_secs(1)
+        };
+        self.closed[lane] = true;
         for incoming in events {
-            if let Err(error) = incoming.delivery.acker.nak(Duration::ZERO).await {
+            if let Err(error) = incoming.delivery.acker.nak(pause).await {
                 tracing::warn!(%error, "nak failed; the bus delivers the event again later");
             }
         }
