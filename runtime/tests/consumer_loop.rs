@@ -650,6 +650,61 @@ async fn poison_is_dead_lettered_with_its_reason_and_the_rest_flows() {
     assert_eq!(left.len(), 1, "only the undecodable letter stays: {left:?}");
 }
 
+/// Skipping a dead letter means its event is never applied: not the copy a redelivery parked
+/// behind it, nor a copy that arrives after the skip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_skipped_event_is_never_applied_not_even_a_copy_of_it() {
+    let world = world().await;
+    let invalid = Ping {
+        key: "inv".into(),
+        n: -1,
+    };
+    let bytes = Envelope::wrap("test", &invalid, None).unwrap().to_vec();
+    world.bus.inject_raw("Ping", bytes.clone());
+    // The same event again, as a broker redelivers it after a lost ack.
+    world.bus.inject_raw("Ping", bytes.clone());
+    world.publish("inv", 0..1).await;
+    let consumer = world.consumer(config("replica"));
+    let metrics = consumer.metrics();
+    let running = start(&consumer);
+    eventually("the invalid event and the two behind it held", || {
+        let s = metrics.snapshot();
+        s.dead_lettered == 1 && s.parked == 2
+    })
+    .await;
+    let letters = consumer.dead_letters().await.unwrap();
+    assert_eq!(letters.len(), 3, "{letters:?}");
+    assert_eq!(
+        letters[0].event_id, letters[1].event_id,
+        "the copy is parked"
+    );
+
+    assert_eq!(
+        consumer
+            .skip_dead_letter("inv", letters[0].id)
+            .await
+            .unwrap(),
+        Replay {
+            applied: 1,
+            remaining: 0
+        },
+        "the skip takes the copy along; only the event behind them applies"
+    );
+    // Yet another copy, after the skip: a duplicate, not a new dead letter.
+    world.bus.inject_raw("Ping", bytes);
+    world.publish("inv", 1..2).await;
+    eventually("the next event and the late copy", || {
+        let s = metrics.snapshot();
+        s.processed == 2 && s.duplicates == 1
+    })
+    .await;
+    running.stop().await;
+
+    assert_eq!(world.replica_rows().await["inv"], (1, 2));
+    assert!(consumer.dead_letters().await.unwrap().is_empty());
+    assert_eq!(world.violations(), Vec::<String>::new());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dead_letters_still_hold_their_key_after_a_restart() {
     let world = world().await;

@@ -1,6 +1,6 @@
 //! Replaying and skipping dead letters: the only ways a blocked key flows again.
 
-use super::{ConsumerError, HandlerError, Shared};
+use super::{ConsumerError, HandlerError, Shared, guard};
 use crate::envelope::Envelope;
 use crate::store::DeadLetterStatus;
 
@@ -24,7 +24,25 @@ pub(crate) async fn replay(
     let consumer = shared.config.name.as_str();
     if let Some(id) = skip {
         let mut tx = shared.store.begin().await?;
-        tx.dead_letter_delete(consumer, id).await?;
+        let letters = tx.dead_letters_for_key(consumer, key).await?;
+        let skipped = letters.iter().find(|letter| letter.id == id);
+        match skipped.and_then(|letter| letter.event_id.clone()) {
+            // Skipping an event means never applying it: every copy of it held for the key
+            // goes (a redelivery parked behind it), and its inbox record makes a copy still on
+            // its way a duplicate.
+            Some(event_id) => {
+                for copy in letters
+                    .iter()
+                    .filter(|letter| letter.event_id.as_deref() == Some(event_id.as_str()))
+                {
+                    tx.dead_letter_delete(consumer, copy.id).await?;
+                }
+                tx.inbox_claim(consumer, &event_id).await?;
+            }
+            None => {
+                tx.dead_letter_delete(consumer, id).await?;
+            }
+        }
         tx.commit().await?;
     }
     let mut applied = 0;
@@ -41,13 +59,11 @@ pub(crate) async fn replay(
         };
         let result = match Envelope::from_slice(&head.envelope) {
             Err(error) => Err(format!("undecodable envelope: {error}")),
-            Ok(envelope) => match shared.handler.validate(&envelope) {
+            Ok(envelope) => match guard::validate(shared.handler.as_ref(), &envelope) {
                 Err(reason) => Err(format!("invalid {}: {reason}", envelope.describe())),
                 Ok(()) => {
                     if tx.inbox_claim(consumer, &envelope.id).await? {
-                        shared
-                            .handler
-                            .handle(&envelope, tx.as_mut())
+                        guard::handle(shared.handler.handle(&envelope, tx.as_mut()))
                             .await
                             .map_err(|error: HandlerError| error.to_string())
                     } else {

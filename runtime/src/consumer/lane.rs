@@ -2,19 +2,17 @@
 //! back to one event per transaction when a batch fails. An event whose handler asks for a
 //! retry waits in [`Held`] with the later events of its key while the lane's other keys go on.
 
-use std::any::Any;
-use std::collections::{HashSet, VecDeque};
-use std::panic::AssertUnwindSafe;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::dead_letters::{self, Replay};
+use super::guard;
 use super::handoff::LaneReceiver;
 use super::held::{DueKey, Held};
 use super::{ConsumerError, HandlerError, Shared};
@@ -55,7 +53,8 @@ enum Decision {
     Undecodable(String),
     /// An earlier event of its key is dead-lettered: park it behind that one.
     Parked(String),
-    /// Invalid: dead-letter it and block its key.
+    /// Invalid: a duplicate when the inbox already holds it (processed, or skipped by an
+    /// operator), otherwise dead-letter it and block its key.
     Rejected(String),
     /// Delivered more often than `max_attempts`: a duplicate when the inbox already holds it
     /// (its earlier copy was applied, only the acks were lost), otherwise dead-letter it and
@@ -242,23 +241,17 @@ impl Lane {
     /// inbox together, in one statement where the store can, before the first handler runs:
     /// every claim still commits or rolls back with the handlers' writes.
     async fn try_batch(&self, batch: &[Incoming]) -> Result<Vec<Outcome>, String> {
-        let mut blocked_here = HashSet::new();
-        let mut overdelivered = false;
         let decisions: Vec<Decision> = batch
             .iter()
-            .map(|incoming| {
-                let decision = self.decide(incoming, incoming.delivery.attempt, &blocked_here);
-                if let (Decision::Rejected(_), Some(key)) = (&decision, key_of(incoming)) {
-                    // Later events of the key in this batch park behind it.
-                    blocked_here.insert(key.to_owned());
-                }
-                overdelivered |= matches!(decision, Decision::Overdelivered(_));
-                decision
-            })
+            .map(|incoming| self.decide(incoming, incoming.delivery.attempt))
             .collect();
-        if overdelivered {
-            // Whether it blocks its key depends on the inbox: settled one event at a time.
-            return Err("an event was delivered more often than max_attempts".to_owned());
+        if decisions
+            .iter()
+            .any(|decision| matches!(decision, Decision::Rejected(_) | Decision::Overdelivered(_)))
+        {
+            // Whether a rejected event blocks its key (and parks the later events of it in
+            // this batch) depends on the inbox: rare, so settled one event at a time.
+            return Err("an event is to be dead-lettered".to_owned());
         }
         let due: Vec<&str> = batch
             .iter()
@@ -305,28 +298,20 @@ impl Lane {
         Ok(outcomes)
     }
 
-    /// What the checks that need no store say about one event; `blocked_here` holds the keys
-    /// rejected earlier in the same transaction.
-    fn decide(
-        &self,
-        incoming: &Incoming,
-        attempt: u32,
-        blocked_here: &HashSet<String>,
-    ) -> Decision {
+    /// What the checks that need no store say about one event.
+    fn decide(&self, incoming: &Incoming, attempt: u32) -> Decision {
         let shared = &self.shared;
         let envelope = match &incoming.envelope {
             Ok(envelope) => envelope,
             Err(reason) => return Decision::Undecodable(format!("undecodable envelope: {reason}")),
         };
         let key = envelope.key();
-        if shared.is_blocked(key) || blocked_here.contains(key) {
+        if shared.is_blocked(key) {
             return Decision::Parked(format!(
                 "parked behind an earlier dead letter of key {key:?}"
             ));
         }
-        let validated =
-            std::panic::catch_unwind(AssertUnwindSafe(|| shared.handler.validate(envelope)))
-                .unwrap_or_else(|panic| Err(panicked("validate", &*panic)));
+        let validated = guard::validate(shared.handler.as_ref(), envelope);
         match validated {
             Err(reason) => Decision::Rejected(format!("invalid {}: {reason}", envelope.describe())),
             Ok(()) if attempt > shared.config.max_attempts => Decision::Overdelivered(format!(
@@ -360,13 +345,7 @@ impl Lane {
                     .await?;
                 return Ok(Outcome::Parked);
             }
-            (Decision::Rejected(reason), envelope) => {
-                self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
-                    .await?;
-                let key = envelope.as_ref().ok().map(|e| e.key().to_owned());
-                return Ok(Outcome::DeadLettered(key));
-            }
-            (Decision::Overdelivered(reason), Ok(envelope)) => {
+            (Decision::Rejected(reason) | Decision::Overdelivered(reason), Ok(envelope)) => {
                 if tx.inbox_contains(consumer, &envelope.id).await? {
                     return Ok(Outcome::Duplicate);
                 }
@@ -375,7 +354,7 @@ impl Lane {
                 return Ok(Outcome::DeadLettered(Some(envelope.key().to_owned())));
             }
             (Decision::Apply, Ok(envelope)) => envelope,
-            (Decision::Apply | Decision::Overdelivered(_), Err(reason)) => {
+            (Decision::Apply | Decision::Rejected(_) | Decision::Overdelivered(_), Err(reason)) => {
                 // `decide` never says so; dead-letter rather than lose it.
                 let reason = format!("undecodable envelope: {reason}");
                 self.write_dead_letter(tx, incoming, &reason, attempt, DeadLetterStatus::Failed)
@@ -408,14 +387,9 @@ impl Lane {
             span.record("trace_id", trace.trace_id_hex());
             span.record("parent_id", trace.to_string());
         }
-        // A panicking handler is a failed attempt like any other: retried, then dead-lettered
-        // with the panic's message. Left to unwind, it would end the lane and strand every
-        // event routed to it unacked.
-        let handled = AssertUnwindSafe(shared.handler.handle(envelope, tx).instrument(span))
-            .catch_unwind()
+        guard::handle(shared.handler.handle(envelope, tx).instrument(span))
             .await
-            .unwrap_or_else(|panic| Err(HandlerError::retry(panicked("handler", &*panic))));
-        handled.map_err(Failure::Handler)?;
+            .map_err(Failure::Handler)?;
         Ok(Outcome::Applied)
     }
 
@@ -484,7 +458,7 @@ impl Lane {
     }
 
     async fn one_transaction(&self, incoming: &Incoming, attempt: u32) -> Result<Outcome, Failure> {
-        let decision = self.decide(incoming, attempt, &HashSet::new());
+        let decision = self.decide(incoming, attempt);
         let mut tx = self.shared.store.begin().await?;
         let outcome = self
             .step(tx.as_mut(), incoming, attempt, decision, None)
@@ -578,14 +552,4 @@ async fn until(due: Option<Instant>) {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
     }
-}
-
-/// The message of a caught panic in `what` (the handler's `handle` or `validate`).
-fn panicked(what: &str, panic: &(dyn Any + Send)) -> String {
-    let message = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message");
-    format!("the {what} panicked: {message}")
 }

@@ -19,6 +19,7 @@
 
 mod config;
 mod dead_letters;
+mod guard;
 mod handler;
 mod handoff;
 mod held;
