@@ -136,32 +136,13 @@ fn credits_of(events: &[Incoming], capacity: usize) -> usize {
 mod tests {
     use std::time::Duration;
 
-    use async_trait::async_trait;
-
     use super::*;
-    use crate::bus::{Acker, BusError, Delivery};
-
-    struct Unsettled;
-
-    #[async_trait]
-    impl Acker for Unsettled {
-        async fn ack(self: Box<Self>) -> Result<(), BusError> {
-            Ok(())
-        }
-        async fn nak(self: Box<Self>, _delay: Duration) -> Result<(), BusError> {
-            Ok(())
-        }
-    }
+    use crate::consumer::test_support::delivery;
 
     fn events(count: usize) -> Vec<Incoming> {
         (0..count)
             .map(|n| Incoming {
-                delivery: Delivery {
-                    payload: vec![u8::try_from(n).unwrap_or(u8::MAX)],
-                    attempt: 1,
-                    pending: None,
-                    acker: Box::new(Unsettled),
-                },
+                delivery: delivery(vec![u8::try_from(n).unwrap_or(u8::MAX)], 1),
                 envelope: Err("not parsed".to_owned()),
             })
             .collect()

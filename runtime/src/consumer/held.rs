@@ -128,24 +128,11 @@ mod tests {
     use std::collections::BTreeMap;
     use std::time::Duration;
 
-    use async_trait::async_trait;
     use serde_json::value::RawValue;
 
     use super::*;
-    use crate::bus::{Acker, BusError, Delivery};
+    use crate::consumer::test_support::delivery;
     use crate::envelope::Envelope;
-
-    struct Unsettled;
-
-    #[async_trait]
-    impl Acker for Unsettled {
-        async fn ack(self: Box<Self>) -> Result<(), BusError> {
-            Ok(())
-        }
-        async fn nak(self: Box<Self>, _delay: Duration) -> Result<(), BusError> {
-            Ok(())
-        }
-    }
 
     fn incoming(id: &str, key: &str, attempt: u32) -> Incoming {
         let envelope = Envelope {
@@ -161,12 +148,7 @@ mod tests {
             data: RawValue::from_string("{}".to_owned()).unwrap(),
         };
         Incoming {
-            delivery: Delivery {
-                payload: envelope.to_vec(),
-                attempt,
-                pending: None,
-                acker: Box::new(Unsettled),
-            },
+            delivery: delivery(envelope.to_vec(), attempt),
             envelope: Ok(envelope),
         }
     }

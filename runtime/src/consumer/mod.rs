@@ -25,6 +25,8 @@ mod handoff;
 mod held;
 mod lane;
 mod metrics;
+#[cfg(test)]
+mod test_support;
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
