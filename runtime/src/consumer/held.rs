@@ -63,18 +63,14 @@ impl Held {
     /// Queues `incoming` behind its key when that key is held; otherwise gives it back to be
     /// applied now.
     pub(crate) fn queue_if_held(&mut self, incoming: Incoming) -> Option<Incoming> {
-        let key = incoming
-            .envelope
-            .as_ref()
-            .ok()
-            .map(|envelope| envelope.key());
-        match key.and_then(|key| self.keys.get_mut(key)) {
+        let envelope = incoming.envelope.as_ref().ok();
+        match envelope.and_then(|envelope| self.keys.get_mut(envelope.key())) {
             Some(held) => {
-                let id = incoming.envelope.as_ref().ok().map(|e| e.id.clone());
+                let id = envelope.map(|envelope| &envelope.id);
                 let waiting = held
                     .events
                     .iter_mut()
-                    .find(|waiting| waiting.envelope.as_ref().ok().map(|e| &e.id) == id.as_ref());
+                    .find(|waiting| waiting.envelope.as_ref().ok().map(|e| &e.id) == id);
                 match waiting {
                     // A redelivery of an event already waiting here (its delivery's channel
                     // closed, or its ack deadline passed): it keeps its place and takes the

@@ -525,11 +525,7 @@ impl Lane {
     /// Gives deliveries back to the bus for later (shutdown).
     async fn hand_back(&mut self, batch: Vec<Incoming>) {
         self.draining = true;
-        for incoming in batch {
-            if let Err(error) = incoming.delivery.acker.nak(Duration::ZERO).await {
-                tracing::debug!(%error, "nak failed at shutdown; the bus redelivers after ack_wait");
-            }
-        }
+        give_back(batch, Duration::ZERO).await;
     }
 
     /// Sleeps unless shutdown comes first; `false` when it did.
@@ -551,5 +547,15 @@ async fn until(due: Option<Instant>) {
     match due {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Hands events back to the bus, each redelivered after `delay`. A nak that fails (the broker
+/// is away) loses nothing: the bus delivers the event again once its ack deadline passes.
+pub(crate) async fn give_back(events: Vec<Incoming>, delay: Duration) {
+    for incoming in events {
+        if let Err(error) = incoming.delivery.acker.nak(delay).await {
+            tracing::debug!(%error, "nak failed; the bus redelivers the event after ack_wait");
+        }
     }
 }

@@ -301,7 +301,6 @@ impl Consumer {
     }
 }
 
-/// Sends a chunk of events to its lane, waiting while the lane is full.
 /// The fetch loop's hand-off to the lanes. At shutdown a full lane is not waited for (it may be
 /// pausing for a store that is down): its chunk goes back to the bus, and so does every later
 /// chunk for that lane, so no event of a key is applied after a later one was handed back.
@@ -346,11 +345,7 @@ impl Handover {
             Duration::from_secs(1)
         };
         self.closed[lane] = true;
-        for incoming in events {
-            if let Err(error) = incoming.delivery.acker.nak(pause).await {
-                tracing::warn!(%error, "nak failed; the bus delivers the event again later");
-            }
-        }
+        lane::give_back(events, pause).await;
     }
 }
 

@@ -199,18 +199,16 @@ impl Subscription for RabbitSubscription {
         let Some(live) = self.live.as_ref() else {
             return;
         };
-        let cancelling = live
-            .link
-            .channel
-            .basic_cancel(live.consumer.tag(), BasicCancelOptions::default());
-        match tokio::time::timeout(self.config.connect_timeout, cancelling).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::debug!(consumer = %self.topology.queue, %error, "rabbitmq: cancelling the consumer failed");
-            }
-            Err(_) => {
-                tracing::debug!(consumer = %self.topology.queue, "rabbitmq: cancelling the consumer timed out");
-            }
+        let cancelling = async {
+            live.link
+                .channel
+                .basic_cancel(live.consumer.tag(), BasicCancelOptions::default())
+                .await
+                .map_err(|err| declare_failed("the consumer's cancel", &err))
+        };
+        let limit = self.config.connect_timeout;
+        if let Err(error) = within(limit, "cancelling the consumer", cancelling).await {
+            tracing::debug!(consumer = %self.topology.queue, %error, "rabbitmq: cancelling the consumer failed");
         }
     }
 }

@@ -74,18 +74,14 @@ pub(super) async fn inbox_contains(
     consumer: &str,
     event_id: &str,
 ) -> Result<bool, StoreError> {
-    const OPERATION: &str = "inbox lookup";
-    let statement = client
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM herald_inbox WHERE consumer = $1 AND event_id = $2)",
-        )
-        .await
-        .map_err(|err| query_error(OPERATION, err))?;
-    let row = client
-        .query_one(&statement, &[&consumer, &event_id])
-        .await
-        .map_err(|err| query_error(OPERATION, err))?;
-    row.try_get(0).map_err(|err| query_error(OPERATION, err))
+    let rows = query(
+        client,
+        "inbox lookup",
+        "SELECT 1 FROM herald_inbox WHERE consumer = $1 AND event_id = $2",
+        &[&consumer, &event_id],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }
 
 /// Appends an envelope to the outbox.
