@@ -7,6 +7,7 @@ mod bus_support;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use bus_support::nats::delete_stream;
 use bus_support::{drain, envelope_from, parse};
 use herald_runtime::bus::nats::{NatsBus, NatsConfig, NatsStorage, subject_token};
 use herald_runtime::{Bus, BusError, Envelope, SubscriptionSpec};
@@ -21,15 +22,6 @@ async fn fresh_bus(url: &str) -> NatsBus {
     NatsBus::connect(url, NatsConfig::new(&catalog))
         .await
         .expect("connect and create the stream")
-}
-
-/// Deletes the test's stream (and with it its consumers).
-async fn delete_stream(url: &str, bus: &NatsBus) {
-    let client = async_nats::connect(url).await.expect("connect");
-    async_nats::jetstream::new(client)
-        .delete_stream(&bus.config().stream)
-        .await
-        .expect("delete the test stream");
 }
 
 fn envelope(event_type: &str, key: &str, n: usize) -> Envelope {

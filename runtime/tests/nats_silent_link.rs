@@ -13,6 +13,7 @@ mod silent_network;
 
 use std::time::Duration;
 
+use bus_support::nats::delete_stream;
 use herald_runtime::bus::nats::{NatsBus, NatsConfig, NatsStorage};
 use herald_runtime::{Bus, SubscriptionSpec};
 use silent_network::{
@@ -34,7 +35,6 @@ async fn a_silent_connection_is_given_up_and_the_client_reconnects() {
     config.storage = NatsStorage::Memory;
     config.request_timeout = Duration::from_secs(2);
     config.ping_interval = Duration::from_secs(1);
-    let stream = config.stream.clone();
     let bus = NatsBus::connect(&proxied, config)
         .await
         .expect("connect through the proxy");
@@ -65,10 +65,5 @@ async fn a_silent_connection_is_given_up_and_the_client_reconnects() {
     everything_arrives_after_thaw(&bus, sub.as_mut(), SOURCE).await;
 
     drop(sub);
-    let client = async_nats::connect(&url)
-        .await
-        .expect("connect for the clean-up");
-    let _ = async_nats::jetstream::new(client)
-        .delete_stream(&stream)
-        .await;
+    delete_stream(&url, &bus).await;
 }

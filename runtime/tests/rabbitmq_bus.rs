@@ -7,15 +7,12 @@ mod bus_support;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use bus_support::rabbitmq::{clean_up, raw_channel};
 use bus_support::{drain, envelope_from, parse};
 use herald_runtime::bus::rabbitmq::{RabbitBus, RabbitConfig};
 use herald_runtime::{Bus, BusError, Delivery, Envelope, Subscription, SubscriptionSpec};
-use lapin::options::{
-    BasicGetOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
-};
+use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
-use lapin::{Channel, Connection, ConnectionProperties};
 use serde_json::value::RawValue;
 
 fn amqp_url() -> Option<String> {
@@ -33,39 +30,6 @@ async fn fresh_bus(url: &str, config: impl FnOnce(&mut RabbitConfig)) -> RabbitB
     RabbitBus::connect(url, rabbit)
         .await
         .expect("connect and declare the exchange")
-}
-
-async fn raw_channel(url: &str) -> (Connection, Channel) {
-    let connection = Connection::connect(url, ConnectionProperties::default())
-        .await
-        .expect("connect");
-    let channel = connection.create_channel().await.expect("channel");
-    (connection, channel)
-}
-
-/// Deletes the consumers' queues (and dead-letter queues) and the bus's exchanges.
-async fn clean_up(url: &str, bus: &RabbitBus, consumers: &[&str]) {
-    let (connection, channel) = raw_channel(url).await;
-    let exchange = &bus.config().exchange;
-    for consumer in consumers {
-        for queue in [
-            format!("{exchange}.{consumer}"),
-            format!("{exchange}.{consumer}.dead"),
-        ] {
-            channel
-                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-                .await
-                .expect("delete a test queue");
-        }
-    }
-    let exchange = &bus.config().exchange;
-    for name in [exchange.clone(), format!("{exchange}.dead")] {
-        channel
-            .exchange_delete(name.as_str().into(), ExchangeDeleteOptions::default())
-            .await
-            .expect("delete a test exchange");
-    }
-    let _ = connection.close(200, "OK".into()).await;
 }
 
 fn envelope(event_type: &str, key: &str, n: usize) -> Envelope {

@@ -12,10 +12,9 @@ mod silent_network;
 
 use std::time::{Duration, Instant};
 
+use bus_support::rabbitmq::clean_up;
 use herald_runtime::bus::rabbitmq::{RabbitBus, RabbitConfig};
 use herald_runtime::{Bus, BusError, SubscriptionSpec};
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use lapin::{Connection, ConnectionProperties};
 use silent_network::{
     SilentNetwork, broker_address, everything_arrives_after_thaw, publish_fails, round_trip,
     through,
@@ -35,7 +34,6 @@ async fn a_silent_connection_is_given_up_and_both_sides_reconnect() {
     config.heartbeat = Duration::from_secs(1);
     config.connect_timeout = Duration::from_secs(2);
     config.confirm_timeout = Duration::from_secs(3);
-    let exchange = config.exchange.clone();
     let bus = RabbitBus::connect(&proxied, config)
         .await
         .expect("connect through the proxy");
@@ -73,22 +71,5 @@ async fn a_silent_connection_is_given_up_and_both_sides_reconnect() {
     everything_arrives_after_thaw(&bus, sub.as_mut(), SOURCE).await;
 
     drop(sub);
-    let connection = Connection::connect(&url, ConnectionProperties::default())
-        .await
-        .expect("connect for the clean-up");
-    let channel = connection.create_channel().await.expect("channel");
-    for queue in [
-        format!("{exchange}.silent"),
-        format!("{exchange}.silent.dead"),
-    ] {
-        let _ = channel
-            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-            .await;
-    }
-    for name in [exchange.clone(), format!("{exchange}.dead")] {
-        let _ = channel
-            .exchange_delete(name.as_str().into(), ExchangeDeleteOptions::default())
-            .await;
-    }
-    let _ = connection.close(200, "OK".into()).await;
+    clean_up(&url, &bus, &["silent"]).await;
 }

@@ -1,6 +1,12 @@
-//! What the bus adapters' tests share: test envelopes, and reading deliveries back.
+//! What the bus adapters' tests share: test envelopes, reading deliveries back, and each
+//! broker's clean-up.
 
 #![allow(dead_code)]
+
+#[cfg(feature = "nats")]
+pub mod nats;
+#[cfg(feature = "rabbitmq")]
+pub mod rabbitmq;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
